@@ -1,0 +1,17 @@
+"""The JSON API: /api/v1/..., OpenAPI documentation at /api/docs."""
+
+from ninja import NinjaAPI
+
+from salesops.core.api import API_AUTH, install_error_handlers
+from salesops.org.api import router as org_router
+
+api = NinjaAPI(
+    title="SalesOps API",
+    version="1",
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+    auth=API_AUTH,
+)
+install_error_handlers(api)
+api.add_router("/v1/org", org_router, tags=["org"])

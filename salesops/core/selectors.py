@@ -1,0 +1,24 @@
+"""Core reads: the audit log and the actor's tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from salesops.core.models import ApiToken, AuditEntry
+
+
+def audit_entries(*, actor: Any, object_type: str = "", actor_id: int | None = None) -> QuerySet:
+    """Audit entries the actor may read (administrators), newest first, optionally filtered."""
+    qs = AuditEntry.objects.visible_to(actor).select_related("actor")
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    if actor_id:
+        qs = qs.filter(actor_id=actor_id)
+    return qs
+
+
+def api_tokens(*, actor: Any) -> QuerySet:
+    """The actor's own API tokens."""
+    return ApiToken.objects.filter(user=actor)

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from salesops.core import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("me/", views.profile, name="profile"),
+    path("me/tokens/", views.token_list, name="token_list"),
+    path("me/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("audit/", views.audit_list, name="audit_list"),
+]

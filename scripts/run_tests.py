@@ -1,0 +1,119 @@
+"""`make test`: static checks, then the suite on SQLite and on a throwaway PostgreSQL server.
+
+Prints one closing line per database ("sqlite: 212 passed") and a total at the end. PostgreSQL
+runs when its binaries (initdb, pg_ctl) are found; browser tests run when Chromium is found.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SUMMARY = re.compile(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed|deselected)")
+
+
+def step(title: str, *cmd: str, env: dict[str, str] | None = None) -> None:
+    print(f"\n== {title}", flush=True)
+    result = subprocess.run(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, check=False)
+    if result.returncode != 0:
+        print(f"{title}: failed", flush=True)
+        sys.exit(result.returncode)
+
+
+def pytest_run(label: str, env: dict[str, str], extra: list[str]) -> dict[str, int]:
+    print(f"\n== tests on {label}", flush=True)
+    cmd = [str(BIN / "pytest"), "-q", "-p", "no:randomly", "-n", os.environ.get("TEST_WORKERS",
+           "2"), "--dist", "loadfile", *extra]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    last = ""
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        print(line, end="", flush=True)
+        if SUMMARY.search(line):
+            last = line
+    code = proc.wait()
+    counts = {word.rstrip("s") if word.startswith("error") else word: int(n)
+              for n, word in SUMMARY.findall(last)}  # fmt: skip
+    counts["exit"] = code
+    return counts
+
+
+def find_pg_bin() -> Path | None:
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).resolve().parent
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return candidates[-1].parent if candidates else None
+
+
+class ThrowawayPostgres:
+    """A PostgreSQL server in a temporary directory on a free loopback port."""
+
+    def __init__(self, pg_bin: Path) -> None:
+        self.pg_bin = pg_bin
+        self.dir = Path(tempfile.mkdtemp(prefix="salesops-pg-"))
+        self.data = self.dir / "data"
+        self.port = 54000 + os.getpid() % 1000
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:  # initdb refuses to run as root
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+            shutil.chown(self.dir, "postgres")
+
+    def run(self, *cmd: str) -> None:
+        subprocess.run([*self.as_user, *cmd], check=True, stdout=subprocess.DEVNULL)
+
+    def __enter__(self) -> str:
+        self.run(str(self.pg_bin / "initdb"), "-D", str(self.data), "-U", "postgres",
+                 "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")  # fmt: skip
+        opts = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50")
+        self.run(str(self.pg_bin / "pg_ctl"), "-D", str(self.data), "-o", opts, "-w",
+                 "-l", str(self.dir / "log"), "start")  # fmt: skip
+        time.sleep(0.5)
+        return f"postgres://postgres@127.0.0.1:{self.port}/salesops"
+
+    def __exit__(self, *exc: object) -> None:
+        subprocess.run([*self.as_user, str(self.pg_bin / "pg_ctl"), "-D", str(self.data), "-m",
+                        "fast", "stop"], check=False, stdout=subprocess.DEVNULL)  # fmt: skip
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def main() -> None:
+    extra = sys.argv[1:]
+    sqlite_env = {"DATABASE_URL": "", "SALESOPS_VAR_DIR": tempfile.mkdtemp(prefix="salesops-")}
+    step("ruff check", str(BIN / "ruff"), "check", ".")
+    step("ruff format", str(BIN / "ruff"), "format", "--check", ".")
+    step("mypy", str(BIN / "mypy"), ".")
+    step("manage.py check", str(BIN / "python"), "manage.py", "check", env=sqlite_env)
+    step("makemigrations --check", str(BIN / "python"), "manage.py", "makemigrations", "--check",
+         "--dry-run", env=sqlite_env)  # fmt: skip
+    results = {"sqlite": pytest_run("sqlite", sqlite_env, extra)}
+    pg_bin = find_pg_bin()
+    if pg_bin is None:
+        print("\npostgresql: skipped (no initdb/pg_ctl on this machine)")
+    else:
+        with ThrowawayPostgres(pg_bin) as url:
+            results["postgresql"] = pytest_run("postgresql", {"DATABASE_URL": url}, extra)
+    print()
+    failed = 0
+    for label, counts in results.items():
+        parts = [f"{counts.get(k, 0)} {k}" for k in ("passed", "failed", "skipped", "error")
+                 if counts.get(k) or k == "passed"]  # fmt: skip
+        print(f"{label}: {', '.join(parts)}")
+        failed += counts.get("failed", 0) + counts.get("error", 0) + (counts["exit"] != 0)
+    passed = sum(c.get("passed", 0) for c in results.values())
+    print(f"total: {passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
