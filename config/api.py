@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from salesops.core.api import API_AUTH, install_error_handlers
+from salesops.crm.api import router as crm_router
 from salesops.org.api import router as org_router
 
 api = NinjaAPI(
@@ -15,3 +16,4 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("/v1/org", org_router, tags=["org"])
+api.add_router("/v1/crm", crm_router, tags=["crm"])

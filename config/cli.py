@@ -1,9 +1,9 @@
 """The `salesops` command for operators: every manage.py command, plus short aliases.
 
-    salesops demo            create the demo company (if the database is empty with --if-empty)
-    salesops serve           run the web server (runserver on 127.0.0.1:$PORT)
-    salesops worker          run queued background tasks (TASKS_BACKEND=database)
-    salesops <command>       any Django management command (migrate, createsuperuser, ...)
+salesops demo            create the demo company (if the database is empty with --if-empty)
+salesops serve           run the web server (runserver on 127.0.0.1:$PORT)
+salesops worker          run queued background tasks (TASKS_BACKEND=database)
+salesops <command>       any Django management command (migrate, createsuperuser, ...)
 """
 
 from __future__ import annotations

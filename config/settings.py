@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "ninja",
     "salesops.core",
     "salesops.org",
+    "salesops.crm",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +155,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "staticfiles"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

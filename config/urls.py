@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("salesops.core.urls")),
     path("org/", include("salesops.org.urls")),
+    path("crm/", include("salesops.crm.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

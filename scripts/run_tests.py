@@ -30,10 +30,25 @@ def step(title: str, *cmd: str, env: dict[str, str] | None = None) -> None:
 
 def pytest_run(label: str, env: dict[str, str], extra: list[str]) -> dict[str, int]:
     print(f"\n== tests on {label}", flush=True)
-    cmd = [str(BIN / "pytest"), "-q", "-p", "no:randomly", "-n", os.environ.get("TEST_WORKERS",
-           "2"), "--dist", "loadfile", *extra]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    cmd = [
+        str(BIN / "pytest"),
+        "-q",
+        "-p",
+        "no:randomly",
+        "-n",
+        os.environ.get("TEST_WORKERS", "2"),
+        "--dist",
+        "loadfile",
+        *extra,
+    ]
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     last = ""
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -41,8 +56,10 @@ def pytest_run(label: str, env: dict[str, str], extra: list[str]) -> dict[str, i
         if SUMMARY.search(line):
             last = line
     code = proc.wait()
-    counts = {word.rstrip("s") if word.startswith("error") else word: int(n)
-              for n, word in SUMMARY.findall(last)}  # fmt: skip
+    counts = {
+        word.rstrip("s") if word.startswith("error") else word: int(n)
+        for n, word in SUMMARY.findall(last)
+    }
     counts["exit"] = code
     return counts
 
@@ -72,18 +89,49 @@ class ThrowawayPostgres:
         subprocess.run([*self.as_user, *cmd], check=True, stdout=subprocess.DEVNULL)
 
     def __enter__(self) -> str:
-        self.run(str(self.pg_bin / "initdb"), "-D", str(self.data), "-U", "postgres",
-                 "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")  # fmt: skip
-        opts = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50")
-        self.run(str(self.pg_bin / "pg_ctl"), "-D", str(self.data), "-o", opts, "-w",
-                 "-l", str(self.dir / "log"), "start")  # fmt: skip
+        self.run(
+            str(self.pg_bin / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        )
+        opts = (
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50"
+        )
+        self.run(
+            str(self.pg_bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            opts,
+            "-w",
+            "-l",
+            str(self.dir / "log"),
+            "start",
+        )
         time.sleep(0.5)
         return f"postgres://postgres@127.0.0.1:{self.port}/salesops"
 
     def __exit__(self, *exc: object) -> None:
-        subprocess.run([*self.as_user, str(self.pg_bin / "pg_ctl"), "-D", str(self.data), "-m",
-                        "fast", "stop"], check=False, stdout=subprocess.DEVNULL)  # fmt: skip
+        subprocess.run(
+            [
+                *self.as_user,
+                str(self.pg_bin / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-m",
+                "fast",
+                "stop",
+            ],
+            check=False,
+            stdout=subprocess.DEVNULL,
+        )
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -94,8 +142,15 @@ def main() -> None:
     step("ruff format", str(BIN / "ruff"), "format", "--check", ".")
     step("mypy", str(BIN / "mypy"), ".")
     step("manage.py check", str(BIN / "python"), "manage.py", "check", env=sqlite_env)
-    step("makemigrations --check", str(BIN / "python"), "manage.py", "makemigrations", "--check",
-         "--dry-run", env=sqlite_env)  # fmt: skip
+    step(
+        "makemigrations --check",
+        str(BIN / "python"),
+        "manage.py",
+        "makemigrations",
+        "--check",
+        "--dry-run",
+        env=sqlite_env,
+    )
     results = {"sqlite": pytest_run("sqlite", sqlite_env, extra)}
     pg_bin = find_pg_bin()
     if pg_bin is None:
@@ -106,8 +161,11 @@ def main() -> None:
     print()
     failed = 0
     for label, counts in results.items():
-        parts = [f"{counts.get(k, 0)} {k}" for k in ("passed", "failed", "skipped", "error")
-                 if counts.get(k) or k == "passed"]  # fmt: skip
+        parts = [
+            f"{counts.get(k, 0)} {k}"
+            for k in ("passed", "failed", "skipped", "error")
+            if counts.get(k) or k == "passed"
+        ]
         print(f"{label}: {', '.join(parts)}")
         failed += counts.get("failed", 0) + counts.get("error", 0) + (counts["exit"] != 0)
     passed = sum(c.get("passed", 0) for c in results.values())

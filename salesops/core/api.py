@@ -69,13 +69,14 @@ class PolicyRouter(Router):
 def install_error_handlers(api: NinjaAPI) -> None:
     """One body for missing-or-forbidden (404), and field-named errors for bad input (400)."""
 
-    def not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def not_found(request: HttpRequest, exc: Any) -> HttpResponse:
         return api.create_response(request, {"detail": "Not Found"}, status=404)
 
-    def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    def invalid(request: HttpRequest, exc: Any) -> HttpResponse:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-        return api.create_response(request, {"detail": "Invalid input", "errors": errors},
-                                   status=400)  # fmt: skip
+        return api.create_response(
+            request, {"detail": "Invalid input", "errors": errors}, status=400
+        )
 
     api.add_exception_handler(Http404, not_found)
     api.add_exception_handler(ValidationError, invalid)

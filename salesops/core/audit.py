@@ -34,9 +34,7 @@ def snapshot(obj: models.Model, exclude: tuple[str, ...] = ("password",)) -> dic
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """Only the fields that changed, as {field: [before, after]}."""
     keys = set(before) | set(after)
-    return {
-        k: [before.get(k), after.get(k)] for k in sorted(keys) if before.get(k) != after.get(k)
-    }
+    return {k: [before.get(k), after.get(k)] for k in sorted(keys) if before.get(k) != after.get(k)}
 
 
 def audit_record(

@@ -49,8 +49,9 @@ def demo_step(order: int) -> Callable[[Callable[[DemoContext], None]], Callable[
 
 def steps() -> list[tuple[int, str, Callable[[DemoContext], None]]]:
     """The registered steps in the order they run (imports every app's demo module)."""
+    from importlib import import_module
+
     from django.apps import apps
-    from django.utils.module_loading import import_module
 
     for config in apps.get_app_configs():
         if config.name.startswith("salesops."):

@@ -43,9 +43,18 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         return cleaned
 
 
-def _time_zone_choices() -> list[tuple[str, str]]:
-    common = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Singapore", "Asia/Tokyo", "Europe/London",
-              "Europe/Berlin", "America/New_York", "America/Los_Angeles", "UTC"]  # fmt: skip
+def _time_zone_choices() -> list[tuple[str, Any]]:
+    common = [
+        "Asia/Shanghai",
+        "Asia/Hong_Kong",
+        "Asia/Singapore",
+        "Asia/Tokyo",
+        "Europe/London",
+        "Europe/Berlin",
+        "America/New_York",
+        "America/Los_Angeles",
+        "UTC",
+    ]
     return [("", _("Company default"))] + [(tz, tz) for tz in common]
 
 

@@ -24,14 +24,16 @@ class Card:
 
 
 ORG = Card(_("My organisation"), _("The units and people you lead."), "sitemap", "org:tree")
-PEOPLE = Card(_("People"), _("Find a colleague, their unit and manager."), "users",
-              "org:person_list")  # fmt: skip
+PEOPLE = Card(
+    _("People"), _("Find a colleague, their unit and manager."), "users", "org:person_list"
+)
 TARGETS = Card(_("Targets and pace"), _("Where you stand against target."), "target")
 PIPELINE = Card(_("Pipeline"), _("Deals by stage and what is stuck."), "filter")
 ALERTS = Card(_("Alerts"), _("Deals and customers that need attention."), "bell")
 COACHING = Card(_("Coaching"), _("Who needs a 1:1 or a joint visit."), "school")
-MANAGERS = Card(_("My managers"), _("Which managers are on track, which slip, and why."),
-                "chart-bar")  # fmt: skip
+MANAGERS = Card(
+    _("My managers"), _("Which managers are on track, which slip, and why."), "chart-bar"
+)
 EARNINGS = Card(_("My earnings"), _("What you will earn this period."), "coin")
 PARTNERS = Card(_("Partners"), _("How your distributors and agents perform."), "building-store")
 REVIEWS = Card(_("Review cycles"), _("Open reviews and improvement plans."), "clipboard-check")
@@ -57,6 +59,13 @@ def cards_for(user: Any) -> list[dict[str, Any]]:
     result = []
     for card in BY_ROLE.get(user.role, [ORG]):
         url = reverse(card.route) if card.route and policy.allows(user, card.route) else ""
-        result.append({"title": card.title, "text": card.text, "icon": card.icon, "url": url,
-                       "coming": not card.route})  # fmt: skip
+        result.append(
+            {
+                "title": card.title,
+                "text": card.text,
+                "icon": card.icon,
+                "url": url,
+                "coming": not card.route,
+            }
+        )
     return result

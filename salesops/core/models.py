@@ -88,3 +88,38 @@ class LoginThrottle(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class OwnOnly:
+    """Only the person a row belongs to sees it."""
+
+    def apply(self, qs: models.QuerySet, actor: object) -> models.QuerySet:
+        pk = getattr(actor, "pk", None)
+        return qs.filter(owner_id=pk) if pk else qs.none()
+
+
+class SavedFilter(models.Model):
+    """A person's named filter (the query string) on one list page."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters"
+    )
+    list_name = models.CharField(max_length=40)
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(max_length=1000)
+
+    objects = VisibleQuerySet.as_manager()
+    visibility = OwnOnly()
+
+    class Meta:
+        ordering = ["list_name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "list_name", "name"], name="saved_filter_unique"
+            )
+        ]
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+
+    def __str__(self) -> str:
+        return self.name

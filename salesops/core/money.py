@@ -56,7 +56,7 @@ class MoneyField(models.BigIntegerField):
             return value  # type: ignore[no-any-return]
         return int(to_money(value) / CENT)
 
-    def formfield(self, **kwargs: Any) -> Any:
-        defaults = {"form_class": forms.DecimalField, "max_digits": 18, "decimal_places": 2}
-        defaults.update(kwargs)
-        return models.Field.formfield(self, **defaults)
+    def formfield(self, **kwargs: Any) -> Any:  # type: ignore[override]
+        kwargs.setdefault("max_digits", 18)
+        kwargs.setdefault("decimal_places", 2)
+        return models.Field.formfield(self, form_class=forms.DecimalField, **kwargs)

@@ -10,6 +10,7 @@ ROUTES = {
     "login": Access(PUBLIC),
     "logout": Access(AUTHENTICATED, writes=True),
     "set_language": Access(PUBLIC, writes=True),
+    "api:api-root": Access(PUBLIC, notes="API index"),
     "api:openapi-view": Access(PUBLIC, notes="API documentation"),
     "api:openapi-json": Access(PUBLIC, notes="OpenAPI schema"),
     "core:profile": Access(AUTHENTICATED, writes=True),

@@ -40,9 +40,10 @@ def home(request: HttpRequest) -> HttpResponse:
 def profile(request: HttpRequest) -> HttpResponse:
     from salesops.org.services import person_set_preferences
 
-    user = request.user
-    form = PreferencesForm(request.POST or None,
-                           initial={"locale": user.locale, "time_zone": user.time_zone})  # fmt: skip
+    user: Any = request.user
+    form = PreferencesForm(
+        request.POST or None, initial={"locale": user.locale, "time_zone": user.time_zone}
+    )
     if request.method == "POST" and form.is_valid():
         person_set_preferences(actor=user, **form.cleaned_data)
         locale = form.cleaned_data["locale"] or translation.get_language()
@@ -59,8 +60,9 @@ def token_list(request: HttpRequest) -> HttpResponse:
     secret = None
     if request.method == "POST" and form.is_valid():
         try:
-            _token, secret = services.api_token_create(actor=request.user,
-                                                       name=form.cleaned_data["name"])  # fmt: skip
+            _token, secret = services.api_token_create(
+                actor=request.user, name=form.cleaned_data["name"]
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -82,8 +84,6 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def audit_list(request: HttpRequest) -> HttpResponse:
-    entries = selectors.audit_entries(actor=request.user,
-                                      object_type=request.GET.get("type", ""))  # fmt: skip
+    entries = selectors.audit_entries(actor=request.user, object_type=request.GET.get("type", ""))
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render_page(request, "core/audit_list.html", {"page": page}, partial="rows")
-

@@ -34,8 +34,10 @@ class Scope:
 
     @property
     def empty(self) -> bool:
-        return not self.everything and isinstance(self.user_ids, list | tuple | set) and not (
-            self.user_ids
+        return (
+            not self.everything
+            and isinstance(self.user_ids, list | tuple | set)
+            and not (self.user_ids)
         )
 
 

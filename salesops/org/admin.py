@@ -24,10 +24,25 @@ class PersonAdmin(UserAdmin):
     search_fields = ("username", "display_name", "email", "phone")
     readonly_fields = ("unit", "position", "manager")
     fieldsets = (
-        *UserAdmin.fieldsets,
-        ("SalesOps", {"fields": ("display_name", "phone", "locale", "time_zone", "position",
-                                 "grade", "unit", "manager", "hire_date", "territory",
-                                 "product_lines")}),  # fmt: skip
+        *(UserAdmin.fieldsets or ()),
+        (
+            "SalesOps",
+            {
+                "fields": (
+                    "display_name",
+                    "phone",
+                    "locale",
+                    "time_zone",
+                    "position",
+                    "grade",
+                    "unit",
+                    "manager",
+                    "hire_date",
+                    "territory",
+                    "product_lines",
+                )
+            },
+        ),
     )
 
 

@@ -1,6 +1,5 @@
 """Organisation API: read within visibility, write for administrators, through the services."""
 
-from __future__ import annotations
 
 from typing import Any
 
@@ -44,10 +43,13 @@ def unit_get(request: HttpRequest, unit_id: int) -> Any:
 @router.post("/units", response={201: UnitOut})
 def unit_create(request: HttpRequest, payload: UnitIn) -> Any:
     unit = services.unit_create(
-        actor=request.user, name=payload.name, code=payload.code, kind=payload.kind,
+        actor=request.user,
+        name=payload.name,
+        code=payload.code,
+        kind=payload.kind,
         parent=_unit_or_none(request, payload.parent_id),
         leader=_person_or_none(request, payload.leader_id),
-    )  # fmt: skip
+    )
     return 201, unit
 
 

@@ -8,29 +8,108 @@ from salesops.core.demo import DEMO_PASSWORD, DemoContext, demo_step
 from salesops.org.models import Assignment, OrgUnit, ProductLine, Territory, UnitPlacement, User
 from salesops.org.roles import Role
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红娥玲芬燕鹏辉建国志成晨浩宇欣怡子涵梓轩雨婷"
-FIRST_EN = ["James", "Mary", "Robert", "Linda", "Michael", "Susan", "David", "Karen", "Daniel",
-            "Lisa", "Kevin", "Emily", "Brian", "Grace", "Eric", "Helen", "Jason", "Amy", "Ryan",
-            "Anna", "Peter", "Sophie", "Tony", "Vivian", "Leo", "Irene"]  # fmt: skip
-LAST_EN = ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou", "Xu",
-           "Sun", "Ma", "Zhu", "Hu", "Guo", "He", "Lin", "Luo", "Zheng"]  # fmt: skip
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁"
+)
+GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红娥玲芬燕"
+    "鹏辉建国志成晨浩宇欣怡子涵梓轩雨婷"
+)
+FIRST_EN = [
+    "James",
+    "Mary",
+    "Robert",
+    "Linda",
+    "Michael",
+    "Susan",
+    "David",
+    "Karen",
+    "Daniel",
+    "Lisa",
+    "Kevin",
+    "Emily",
+    "Brian",
+    "Grace",
+    "Eric",
+    "Helen",
+    "Jason",
+    "Amy",
+    "Ryan",
+    "Anna",
+    "Peter",
+    "Sophie",
+    "Tony",
+    "Vivian",
+    "Leo",
+    "Irene",
+]
+LAST_EN = [
+    "Wang",
+    "Li",
+    "Zhang",
+    "Liu",
+    "Chen",
+    "Yang",
+    "Huang",
+    "Zhao",
+    "Wu",
+    "Zhou",
+    "Xu",
+    "Sun",
+    "Ma",
+    "Zhu",
+    "Hu",
+    "Guo",
+    "He",
+    "Lin",
+    "Luo",
+    "Zheng",
+]
 
 # (code, Chinese name, English name, leader position, teams: (code, zh, en))
 REGIONS = [
-    ("east", "华东大区", "East Region", Role.SENIOR_MANAGER,
-     [("sh1", "上海一组", "Shanghai Team 1"), ("sh2", "上海二组", "Shanghai Team 2"),
-      ("hz", "杭州组", "Hangzhou Team")]),
-    ("south", "华南大区", "South Region", Role.SENIOR_MANAGER,
-     [("gz", "广州组", "Guangzhou Team"), ("sz", "深圳组", "Shenzhen Team"),
-      ("ka", "大客户组", "Key Accounts Team")]),
-    ("north", "华北大区", "North Region", Role.MANAGER,
-     [("bj1", "北京一组", "Beijing Team 1"), ("bj2", "北京二组", "Beijing Team 2")]),
-    ("west", "西部大区", "West Region", Role.MANAGER,
-     [("cd", "成都组", "Chengdu Team"), ("xa", "西安组", "Xi'an Team")]),
-]  # fmt: skip
-PRODUCT_LINES = [("saas", "云软件", "Cloud software"), ("hw", "智能硬件", "Smart hardware"),
-                 ("svc", "实施服务", "Services")]  # fmt: skip
+    (
+        "east",
+        "华东大区",
+        "East Region",
+        Role.SENIOR_MANAGER,
+        [
+            ("sh1", "上海一组", "Shanghai Team 1"),
+            ("sh2", "上海二组", "Shanghai Team 2"),
+            ("hz", "杭州组", "Hangzhou Team"),
+        ],
+    ),
+    (
+        "south",
+        "华南大区",
+        "South Region",
+        Role.SENIOR_MANAGER,
+        [
+            ("gz", "广州组", "Guangzhou Team"),
+            ("sz", "深圳组", "Shenzhen Team"),
+            ("ka", "大客户组", "Key Accounts Team"),
+        ],
+    ),
+    (
+        "north",
+        "华北大区",
+        "North Region",
+        Role.MANAGER,
+        [("bj1", "北京一组", "Beijing Team 1"), ("bj2", "北京二组", "Beijing Team 2")],
+    ),
+    (
+        "west",
+        "西部大区",
+        "West Region",
+        Role.MANAGER,
+        [("cd", "成都组", "Chengdu Team"), ("xa", "西安组", "Xi'an Team")],
+    ),
+]
+PRODUCT_LINES = [
+    ("saas", "云软件", "Cloud software"),
+    ("hw", "智能硬件", "Smart hardware"),
+    ("svc", "实施服务", "Services"),
+]
 
 
 def person_name(ctx: DemoContext) -> str:
@@ -54,19 +133,25 @@ def _unit(code: str, name: str, kind: str, parent: OrgUnit | None, since: date) 
     return unit
 
 
-def _person(ctx: DemoContext, username: str, position: str, unit: OrgUnit,
-            manager: User | None, hired: date) -> User:  # fmt: skip
+def _person(
+    ctx: DemoContext, username: str, position: str, unit: OrgUnit, manager: User | None, hired: date
+) -> User:
     n = len(ctx.made.setdefault("people", []))
     user = User(
-        username=username, display_name=person_name(ctx), position=position, unit=unit,
-        manager=manager, hire_date=hired, email=f"{username}@demo.salesops.local",
+        username=username,
+        display_name=person_name(ctx),
+        position=position,
+        unit=unit,
+        manager=manager,
+        hire_date=hired,
+        email=f"{username}@demo.salesops.local",
         phone=f"13{ctx.rng.randint(0, 9)}{ctx.rng.randint(10000000, 99999999)}",
-        is_staff=position == Role.ADMIN, is_superuser=position == Role.ADMIN,
-    )  # fmt: skip
+        is_staff=position == Role.ADMIN,
+        is_superuser=position == Role.ADMIN,
+    )
     user.password = ctx.made["password_hash"]
     user.save()
-    Assignment.objects.create(user=user, unit=unit, position=position, manager=manager,
-                              start=hired)  # fmt: skip
+    Assignment.objects.create(user=user, unit=unit, position=position, manager=manager, start=hired)
     ctx.made["people"].append(user)
     ctx.made.setdefault("by_role", {}).setdefault(str(position), []).append(user)
     if n == 0:
@@ -91,10 +176,16 @@ def organisation(ctx: DemoContext) -> None:
     director = _person(ctx, "director", Role.DIRECTOR, company, None, _hired(ctx, 2500, 3000))
     company.leader = director
     company.save(update_fields=["leader"])
-    staff = _unit("staff", _label(ctx, "职能部门", "Corporate Functions"), "department",
-                  company, since)  # fmt: skip
-    for username, role in (("admin", Role.ADMIN), ("hr", Role.HR), ("hr2", Role.HR),
-                           ("finance", Role.FINANCE), ("finance2", Role.FINANCE)):  # fmt: skip
+    staff = _unit(
+        "staff", _label(ctx, "职能部门", "Corporate Functions"), "department", company, since
+    )
+    for username, role in (
+        ("admin", Role.ADMIN),
+        ("hr", Role.HR),
+        ("hr2", Role.HR),
+        ("finance", Role.FINANCE),
+        ("finance2", Role.FINANCE),
+    ):
         _person(ctx, username, role, staff, director, _hired(ctx, 400, 2000))
     channel = _unit("channel", _label(ctx, "渠道部", "Channel Sales"), "department", company, since)
     for i in (1, 2):
@@ -112,8 +203,9 @@ def organisation(ctx: DemoContext) -> None:
             _team(ctx, team_code, _label(ctx, team_zh, team_en), region, head, territory)
 
 
-def _team(ctx: DemoContext, code: str, name: str, region: OrgUnit, head: User,
-          territory: Territory) -> None:  # fmt: skip
+def _team(
+    ctx: DemoContext, code: str, name: str, region: OrgUnit, head: User, territory: Territory
+) -> None:
     team = _unit(code, name, "team", region, region.placements.first().start)
     team.territory = territory
     sup = _person(ctx, f"sup.{code}", Role.SUPERVISOR, team, head, _hired(ctx, 500, 1800))

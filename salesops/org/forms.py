@@ -19,12 +19,13 @@ class UnitForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     code = forms.CharField(label=_("Code"), max_length=30)
     kind = forms.ChoiceField(label=_("Kind"), choices=OrgUnit.Kind.choices)
-    parent = forms.ModelChoiceField(label=_("Parent unit"), queryset=OrgUnit.objects.none(),
-                                    required=False)  # fmt: skip
-    leader = forms.ModelChoiceField(label=_("Leader"), queryset=User.objects.none(),
-                                    required=False)  # fmt: skip
-    territory = forms.ModelChoiceField(label=_("Territory"), queryset=Territory.objects.none(),
-                                       required=False)  # fmt: skip
+    parent = forms.ModelChoiceField(
+        label=_("Parent unit"), queryset=OrgUnit.objects.none(), required=False
+    )
+    leader = forms.ModelChoiceField(label=_("Leader"), queryset=User.objects.none(), required=False)
+    territory = forms.ModelChoiceField(
+        label=_("Territory"), queryset=Territory.objects.none(), required=False
+    )
 
     def __init__(self, *args: Any, actor: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -52,11 +53,13 @@ class PersonForm(forms.Form):
     position = forms.ChoiceField(label=_("Position"), choices=Role.choices)
     grade = forms.IntegerField(label=_("Level"), min_value=1, max_value=9, initial=1)
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none())
-    manager = forms.ModelChoiceField(label=_("Reports to"), queryset=User.objects.none(),
-                                     required=False)  # fmt: skip
+    manager = forms.ModelChoiceField(
+        label=_("Reports to"), queryset=User.objects.none(), required=False
+    )
     hire_date = forms.DateField(label=_("Hire date"), required=False, widget=DateInput)
-    password = forms.CharField(label=_("Initial password"), widget=forms.PasswordInput,
-                               required=False)  # fmt: skip
+    password = forms.CharField(
+        label=_("Initial password"), widget=forms.PasswordInput, required=False
+    )
 
     def __init__(self, *args: Any, actor: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -70,8 +73,9 @@ class PersonForm(forms.Form):
 class PersonMoveForm(forms.Form):
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none())
     position = forms.ChoiceField(label=_("Position"), choices=Role.choices)
-    manager = forms.ModelChoiceField(label=_("Reports to"), queryset=User.objects.none(),
-                                     required=False)  # fmt: skip
+    manager = forms.ModelChoiceField(
+        label=_("Reports to"), queryset=User.objects.none(), required=False
+    )
     effective = forms.DateField(label=_("Effective from"), widget=DateInput)
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
 
@@ -83,5 +87,6 @@ class PersonMoveForm(forms.Form):
 
 class PeopleFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
-    position = forms.ChoiceField(label=_("Position"), required=False,
-                                 choices=[("", _("All positions")), *Role.choices])  # fmt: skip
+    position = forms.ChoiceField(
+        label=_("Position"), required=False, choices=[("", _("All positions")), *Role.choices]
+    )

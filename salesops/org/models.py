@@ -173,11 +173,9 @@ class User(AbstractUser):
     territory = models.ForeignKey(
         Territory, verbose_name=_("territory"), null=True, blank=True, on_delete=models.SET_NULL
     )
-    product_lines = models.ManyToManyField(
-        ProductLine, verbose_name=_("product lines"), blank=True
-    )
+    product_lines = models.ManyToManyField(ProductLine, verbose_name=_("product lines"), blank=True)
 
-    objects = UserManager()
+    objects = UserManager()  # type: ignore[misc]
     visibility = PeopleVisibility()
 
     class Meta:
@@ -204,7 +202,7 @@ class User(AbstractUser):
 
 
 class Assignment(models.Model):
-    """Where a person was, from `start` to `end` (open-ended while current): unit, position, manager.
+    """Where a person was from `start` to `end` (open while current): unit, position, manager.
 
     Reports attribute past results to the unit a person was in at the time through this table.
     """

@@ -1,6 +1,5 @@
 """API shapes of the organisation."""
 
-from __future__ import annotations
 
 from datetime import date
 

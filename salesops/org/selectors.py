@@ -76,15 +76,21 @@ def unit_tree(*, actor: Any) -> list[dict[str, Any]]:
         .values_list("unit_id", "n")
     )
     nodes = {u.pk: {"unit": u, "children": [], "headcount": counts.get(u.pk, 0)} for u in units}
-    roots = []
+    roots: list[dict[str, Any]] = []
     for unit in units:
         parent = nodes.get(unit.parent_id) if unit.parent_id else None
         (parent["children"] if parent else roots).append(nodes[unit.pk])
     return roots
 
 
-def people(*, actor: Any, search: str = "", unit: OrgUnit | None = None, position: str = "",
-           active: bool | None = True) -> QuerySet[User]:
+def people(
+    *,
+    actor: Any,
+    search: str = "",
+    unit: OrgUnit | None = None,
+    position: str = "",
+    active: bool | None = True,
+) -> QuerySet[User]:
     """The people the actor may see, filtered; a unit filter includes its whole subtree."""
     qs = User.objects.visible_to(actor).select_related("unit", "manager")
     if active is not None:

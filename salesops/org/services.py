@@ -19,9 +19,17 @@ from salesops.org.models import Assignment, OrgUnit, UnitPlacement, User
 
 UNIT_FIELDS = ("name", "code", "kind", "leader", "territory", "is_active")
 PERSON_FIELDS = (
-    "display_name", "email", "phone", "locale", "time_zone", "grade", "hire_date", "territory",
-    "first_name", "last_name",
-)  # fmt: skip
+    "display_name",
+    "email",
+    "phone",
+    "locale",
+    "time_zone",
+    "grade",
+    "hire_date",
+    "territory",
+    "first_name",
+    "last_name",
+)
 
 
 def _today() -> date:
@@ -45,8 +53,9 @@ def unit_create(
     effective: date | None = None,
 ) -> OrgUnit:
     """Create an org unit under a parent (or a root), recording its placement."""
-    unit = OrgUnit(name=name, code=code, kind=kind, parent=parent, leader=leader,
-                   territory=territory)  # fmt: skip
+    unit = OrgUnit(
+        name=name, code=code, kind=kind, parent=parent, leader=leader, territory=territory
+    )
     _full_clean(unit, exclude=["path", "depth"])
     unit.save()
     unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
@@ -119,8 +128,17 @@ def person_create(
     **extra: Any,
 ) -> User:
     """Create a person in a unit with a position; opens their assignment history."""
-    person = User(username=username, display_name=display_name, position=position, unit=unit,
-                  manager=manager, email=email, phone=phone, hire_date=hire_date, **extra)  # fmt: skip
+    person = User(
+        username=username,
+        display_name=display_name,
+        position=position,
+        unit=unit,
+        manager=manager,
+        email=email,
+        phone=phone,
+        hire_date=hire_date,
+        **extra,
+    )
     if password:
         try:
             validate_password(password, person)
@@ -131,8 +149,9 @@ def person_create(
         person.set_unusable_password()
     _full_clean(person, exclude=["password"])
     person.save()
-    Assignment.objects.create(user=person, unit=unit, position=position, manager=manager,
-                              start=hire_date or _today())  # fmt: skip
+    Assignment.objects.create(
+        user=person, unit=unit, position=position, manager=manager, start=hire_date or _today()
+    )
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=person)
     return person
 
@@ -179,12 +198,14 @@ def person_move(
     if current:
         current.end = effective - timedelta(days=1)
         current.save(update_fields=["end"])
-    Assignment.objects.create(user=person, unit=unit, position=position, manager=manager,
-                              start=effective)  # fmt: skip
+    Assignment.objects.create(
+        user=person, unit=unit, position=position, manager=manager, start=effective
+    )
     person.unit, person.position, person.manager = unit, position, manager
     person.save(update_fields=["unit", "position", "manager"])
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=person, before=before,
-                 reason=reason)  # fmt: skip
+    audit_record(
+        actor=actor, action=AuditEntry.Action.UPDATE, obj=person, before=before, reason=reason
+    )
     return person
 
 

@@ -21,8 +21,20 @@ from salesops.org.models import Assignment, OrgUnit, User
 from salesops.org.roles import Role
 
 PASSWORD = "test-pass-123"
-NAMED_USERS = ("rep", "peer_rep", "supervisor", "manager", "other_manager", "other_supervisor",
-               "outside_rep", "director", "channel_manager", "hr", "finance", "admin")  # fmt: skip
+NAMED_USERS = (
+    "rep",
+    "peer_rep",
+    "supervisor",
+    "manager",
+    "other_manager",
+    "other_supervisor",
+    "outside_rep",
+    "director",
+    "channel_manager",
+    "hr",
+    "finance",
+    "admin",
+)
 
 
 @dataclass
@@ -49,12 +61,19 @@ def _unit(code: str, kind: str, parent: OrgUnit | None) -> OrgUnit:
 
 def _user(cast: Cast, username: str, position: str, unit: OrgUnit, manager: User | None) -> User:
     user = User.objects.create_user(
-        username=username, password=PASSWORD, display_name=username.replace("_", " ").title(),
-        position=position, unit=unit, manager=manager, hire_date=date(2020, 1, 6),
-        is_staff=position == Role.ADMIN, is_superuser=position == Role.ADMIN,
-    )  # fmt: skip
-    Assignment.objects.create(user=user, unit=unit, position=position, manager=manager,
-                              start=date(2020, 1, 6))  # fmt: skip
+        username=username,
+        password=PASSWORD,
+        display_name=username.replace("_", " ").title(),
+        position=position,
+        unit=unit,
+        manager=manager,
+        hire_date=date(2020, 1, 6),
+        is_staff=position == Role.ADMIN,
+        is_superuser=position == Role.ADMIN,
+    )
+    Assignment.objects.create(
+        user=user, unit=unit, position=position, manager=manager, start=date(2020, 1, 6)
+    )
     cast.users[username] = user
     return user
 
@@ -71,8 +90,15 @@ def build_cast() -> Cast:
     north, south = _unit("north", "region", acme), _unit("south", "region", acme)
     n1, s1 = _unit("n1", "team", north), _unit("s1", "team", south)
     staff, channel = _unit("staff", "department", acme), _unit("channel", "department", acme)
-    cast.units = {"acme": acme, "north": north, "south": south, "n1": n1, "s1": s1,
-                  "staff": staff, "channel": channel}  # fmt: skip
+    cast.units = {
+        "acme": acme,
+        "north": north,
+        "south": south,
+        "n1": n1,
+        "s1": s1,
+        "staff": staff,
+        "channel": channel,
+    }
     director = _user(cast, "director", Role.DIRECTOR, acme, None)
     manager = _user(cast, "manager", Role.MANAGER, north, director)
     other_manager = _user(cast, "other_manager", Role.MANAGER, south, director)
@@ -84,7 +110,12 @@ def build_cast() -> Cast:
     _user(cast, "channel_manager", Role.CHANNEL_MANAGER, channel, director)
     for name, role in (("hr", Role.HR), ("finance", Role.FINANCE), ("admin", Role.ADMIN)):
         _user(cast, name, role, staff, director)
-    for unit, leader in ((acme, director), (north, manager), (south, other_manager),
-                         (n1, supervisor), (s1, other_supervisor)):  # fmt: skip
+    for unit, leader in (
+        (acme, director),
+        (north, manager),
+        (south, other_manager),
+        (n1, supervisor),
+        (s1, other_supervisor),
+    ):
         _lead(unit, leader)
     return cast

@@ -43,8 +43,9 @@ def tree(request: HttpRequest) -> HttpResponse:
 
 
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    unit = get_visible_or_404(OrgUnit.objects.select_related("leader", "parent"), request.user,
-                              pk=pk)  # fmt: skip
+    unit = get_visible_or_404(
+        OrgUnit.objects.select_related("leader", "parent"), request.user, pk=pk
+    )
     members = selectors.people(actor=request.user).filter(unit=unit)
     children = OrgUnit.objects.visible_to(request.user).filter(parent=unit, is_active=True)
     context = {
@@ -58,11 +59,16 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def unit_create(request: HttpRequest) -> HttpResponse:
-    form = UnitForm(request.POST or None, actor=request.user,
-                    initial={"parent": request.GET.get("parent")})  # fmt: skip
+    form = UnitForm(
+        request.POST or None, actor=request.user, initial={"parent": request.GET.get("parent")}
+    )
     if request.method == "POST" and form.is_valid():
-        unit = _save(form, request, lambda **d: services.unit_create(actor=request.user, **d),
-                     _("The unit is created."))  # fmt: skip
+        unit = _save(
+            form,
+            request,
+            lambda **d: services.unit_create(actor=request.user, **d),
+            _("The unit is created."),
+        )
         if unit:
             return redirect("org:unit_detail", pk=unit.pk)
     return render(request, "org/form.html", {"form": form, "title": _("New unit")})
@@ -70,8 +76,13 @@ def unit_create(request: HttpRequest) -> HttpResponse:
 
 def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_visible_or_404(OrgUnit, request.user, pk=pk)
-    initial = {"name": unit.name, "code": unit.code, "kind": unit.kind,
-               "leader": unit.leader_id, "territory": unit.territory_id}  # fmt: skip
+    initial = {
+        "name": unit.name,
+        "code": unit.code,
+        "kind": unit.kind,
+        "leader": unit.leader_id,
+        "territory": unit.territory_id,
+    }
     form = UnitForm(request.POST or None, actor=request.user, editing=True, initial=initial)
     if request.method == "POST" and form.is_valid():
         write = lambda **d: services.unit_update(actor=request.user, unit=unit, **d)  # noqa: E731
@@ -82,8 +93,9 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def unit_move(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_visible_or_404(OrgUnit, request.user, pk=pk)
-    form = UnitMoveForm(request.POST or None, actor=request.user,
-                        initial={"effective": timezone.localdate()})  # fmt: skip
+    form = UnitMoveForm(
+        request.POST or None, actor=request.user, initial={"effective": timezone.localdate()}
+    )
     if request.method == "POST" and form.is_valid():
         write = lambda **d: services.unit_move(actor=request.user, unit=unit, **d)  # noqa: E731
         if _save(form, request, write, _("The unit is moved.")):
@@ -94,16 +106,18 @@ def unit_move(request: HttpRequest, pk: int) -> HttpResponse:
 def person_list(request: HttpRequest) -> HttpResponse:
     form = PeopleFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    qs = selectors.people(actor=request.user, search=filters.get("q", ""),
-                          position=filters.get("position", ""))  # fmt: skip
+    qs = selectors.people(
+        actor=request.user, search=filters.get("q", ""), position=filters.get("position", "")
+    )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "can_manage": allows(request.user, "org:person_create")}
     return render_page(request, "org/person_list.html", context, partial="results")
 
 
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_visible_or_404(User.objects.select_related("unit", "manager", "territory"),
-                                request.user, pk=pk)  # fmt: skip
+    person = get_visible_or_404(
+        User.objects.select_related("unit", "manager", "territory"), request.user, pk=pk
+    )
     history = Assignment.objects.visible_to(request.user).filter(user=person)
     context = {
         "person": person,
@@ -115,11 +129,16 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def person_create(request: HttpRequest) -> HttpResponse:
-    form = PersonForm(request.POST or None, actor=request.user,
-                      initial={"unit": request.GET.get("unit")})  # fmt: skip
+    form = PersonForm(
+        request.POST or None, actor=request.user, initial={"unit": request.GET.get("unit")}
+    )
     if request.method == "POST" and form.is_valid():
-        person = _save(form, request, lambda **d: services.person_create(actor=request.user, **d),
-                       _("The person is added."))  # fmt: skip
+        person = _save(
+            form,
+            request,
+            lambda **d: services.person_create(actor=request.user, **d),
+            _("The person is added."),
+        )
         if person:
             return redirect("org:person_detail", pk=person.pk)
     return render(request, "org/form.html", {"form": form, "title": _("New person")})
@@ -127,8 +146,9 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_visible_or_404(User, request.user, pk=pk)
-    initial = {f: getattr(person, f) for f in ("display_name", "email", "phone", "grade",
-                                                "hire_date")}  # fmt: skip
+    initial = {
+        f: getattr(person, f) for f in ("display_name", "email", "phone", "grade", "hire_date")
+    }
     form = PersonForm(request.POST or None, actor=request.user, editing=True, initial=initial)
     if request.method == "POST" and form.is_valid():
         write = lambda **d: services.person_update(actor=request.user, person=person, **d)  # noqa: E731
@@ -139,8 +159,12 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def person_move(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_visible_or_404(User, request.user, pk=pk)
-    initial = {"unit": person.unit_id, "position": person.position,
-               "manager": person.manager_id, "effective": timezone.localdate()}  # fmt: skip
+    initial = {
+        "unit": person.unit_id,
+        "position": person.position,
+        "manager": person.manager_id,
+        "effective": timezone.localdate(),
+    }
     form = PersonMoveForm(request.POST or None, actor=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         write = lambda **d: services.person_move(actor=request.user, person=person, **d)  # noqa: E731

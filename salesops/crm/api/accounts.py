@@ -1,0 +1,5 @@
+"""CRM API: accounts."""
+
+from salesops.crm.api.router import router
+
+__all__ = ["router"]

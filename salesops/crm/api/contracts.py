@@ -1,0 +1,5 @@
+"""CRM API: contracts."""
+
+from salesops.crm.api.router import router
+
+__all__ = ["router"]

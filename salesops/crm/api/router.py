@@ -1,0 +1,3 @@
+from salesops.core.api import PolicyRouter
+
+router = PolicyRouter(app="crm")

@@ -1,0 +1,36 @@
+"""CRM records: the record of what the sales force does."""
+
+from salesops.crm.models.accounts import Contact, Customer, TierStandard
+from salesops.crm.models.activities import Activity
+from salesops.crm.models.contracts import (
+    ApprovalRule,
+    ApprovalStep,
+    Contract,
+    ContractLine,
+    Payment,
+)
+from salesops.crm.models.leads import CrmSettings, Lead
+from salesops.crm.models.partners import Partner, PartnerAgreement
+from salesops.crm.models.pipeline import Opportunity, OpportunityLine, Stage, StageHistory
+from salesops.crm.models.products import Product
+
+__all__ = [
+    "Activity",
+    "ApprovalRule",
+    "ApprovalStep",
+    "Contact",
+    "Contract",
+    "ContractLine",
+    "CrmSettings",
+    "Customer",
+    "Lead",
+    "Opportunity",
+    "OpportunityLine",
+    "Partner",
+    "PartnerAgreement",
+    "Payment",
+    "Product",
+    "Stage",
+    "StageHistory",
+    "TierStandard",
+]

@@ -1,0 +1,3 @@
+"""CRM schemas, one module per area: accounts (customers, contacts, leads, pool), sales
+(products, stages, opportunities, activities), contracts (contracts, approvals, payments,
+partners)."""

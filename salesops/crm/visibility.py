@@ -1,0 +1,39 @@
+"""Who sees which CRM rows: owners in the actor's sales scope, the partner's channel manager,
+and (for records in the shared pool, owner empty) every sales role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+
+from salesops.org.roles import SALES_ROLES
+
+
+class CrmVisibility:
+    """Owner in scope, or the record's partner is the actor's, or it lies in the shared pool."""
+
+    def __init__(
+        self,
+        owner: str = "owner",
+        partner: str | None = None,
+        pool: bool = False,
+        extra_roles: frozenset[str] = frozenset(),
+    ) -> None:
+        self.owner, self.partner, self.pool, self.extra_roles = owner, partner, pool, extra_roles
+
+    def apply(self, qs: models.QuerySet, actor: Any) -> models.QuerySet:
+        if actor is None or not actor.is_authenticated or not actor.is_active:
+            return qs.none()
+        if actor.role in self.extra_roles:
+            return qs
+        scope = actor.scope("sales")
+        if scope.everything:
+            return qs
+        q = Q(pk__in=[]) if scope.empty else scope.q(self.owner)
+        if self.partner:
+            q |= Q(**{f"{self.partner}__channel_manager_id": actor.pk})
+        if self.pool and actor.role in SALES_ROLES:
+            q |= Q(**{f"{self.owner}__isnull": True})
+        return qs.filter(q)
