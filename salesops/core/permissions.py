@@ -17,6 +17,8 @@ ROUTES = {
     "core:token_list": Access(AUTHENTICATED, writes=True),
     "core:token_revoke": Access(AUTHENTICATED, obj="token", writes=True),
     "core:audit_list": Access(roles("admin")),
+    "core:saved_filter_save": Access(AUTHENTICATED, writes=True),
+    "core:saved_filter_delete": Access(AUTHENTICATED, obj="saved_filter", writes=True),
 }
 
 NAV = [

@@ -96,3 +96,25 @@ def api_token_authenticate(secret: str) -> Any:
     if token.last_used_at is None or token.last_used_at < now - timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+@transaction.atomic
+def saved_filter_save(*, actor: Any, list_name: str, name: str, query: str) -> Any:
+    """Save (or replace) one of the actor's named filters for a list page."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    from salesops.core.models import SavedFilter
+
+    name, query = name.strip()[:60], query.lstrip("?")[:1000]
+    if not name:
+        raise ValidationError({"name": _("Give the filter a name.")})
+    saved, _created = SavedFilter.objects.update_or_create(
+        owner=actor, list_name=list_name[:40], name=name, defaults={"query": query}
+    )
+    return saved
+
+
+def saved_filter_delete(*, actor: Any, saved: Any) -> None:
+    """Delete one of the actor's saved filters."""
+    saved.delete()

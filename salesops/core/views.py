@@ -87,3 +87,37 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     entries = selectors.audit_entries(actor=request.user, object_type=request.GET.get("type", ""))
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render_page(request, "core/audit_list.html", {"page": page}, partial="rows")
+
+
+def _safe_next(request: HttpRequest, fallback: str = "/") -> str:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    ok = url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
+    return target if ok else fallback
+
+
+@require_POST
+def saved_filter_save(request: HttpRequest) -> HttpResponse:
+    try:
+        services.saved_filter_save(
+            actor=request.user,
+            list_name=request.POST.get("list_name", ""),
+            name=request.POST.get("name", ""),
+            query=request.POST.get("query", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The filter is saved."))
+    return redirect(_safe_next(request))
+
+
+@require_POST
+def saved_filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    from salesops.core.models import SavedFilter
+    from salesops.core.visibility import get_visible_or_404
+
+    saved = get_visible_or_404(SavedFilter, request.user, pk=pk)
+    services.saved_filter_delete(actor=request.user, saved=saved)
+    return redirect(_safe_next(request))

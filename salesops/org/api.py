@@ -1,6 +1,5 @@
 """Organisation API: read within visibility, write for administrators, through the services."""
 
-
 from typing import Any
 
 from django.db.models import QuerySet

@@ -1,6 +1,5 @@
 """API shapes of the organisation."""
 
-
 from datetime import date
 
 from ninja import Schema

@@ -1,0 +1,1 @@
+"""CRM writes of the accounts area: customers, contacts, leads, the lead pool, merges."""
