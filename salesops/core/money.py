@@ -38,6 +38,9 @@ class MoneyField(models.BigIntegerField):
     """A money amount kept as integer minor units; reads and writes Decimal."""
 
     description = _("Money amount")
+    # What django-stubs reads as the field's Python types (set: anything to_money accepts).
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Decimal
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Decimal | None:
         if value is None:
