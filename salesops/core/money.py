@@ -40,7 +40,7 @@ class MoneyField(models.BigIntegerField):
     description = _("Money amount")
     # What django-stubs reads as the field's Python types (set: anything to_money accepts).
     _pyi_private_set_type: Any
-    _pyi_private_get_type: Decimal
+    _pyi_private_get_type: Decimal  # type: ignore[assignment]
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Decimal | None:
         if value is None:
