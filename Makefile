@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 export PORT
 
-.PHONY: setup run test lint bench assets messages clean
+.PHONY: setup run test lint assets messages clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +27,6 @@ test: setup
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy .
 
-bench: setup
-	$(BIN)/python -m bench $(if $(SCALE),--scale $(SCALE)) $(if $(DB),--db $(DB))
-
 # Refresh static/vendor from the npm packages pinned in assets/package.json (needs Node.js).
 assets:
 	bash assets/vendor.sh
@@ -37,7 +34,7 @@ assets:
 # Extract and compile the translations (needs GNU gettext).
 messages: setup
 	$(BIN)/salesops makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=assets --ignore=var
-	$(BIN)/salesops compilemessages --ignore=.venv
+	$(BIN)/salesops compilemessages --ignore=.venv --ignore=assets
 
 clean:
 	rm -rf $(VENV) var/staticfiles
