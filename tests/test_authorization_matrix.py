@@ -130,3 +130,11 @@ def test_route_matrix(route: str, cast: Any) -> None:
             if case.route == "logout" and who != "anonymous":
                 clients[who].force_login(cast.users[who])
     assert failures == [], f"{route}: " + "; ".join(failures)
+
+
+def test_every_menu_entry_opens_a_route_in_the_table() -> None:
+    from salesops.core.nav import all_items
+
+    for item in all_items():
+        assert policy.access_for(item.route) is not None, item.route
+        reverse(item.route)

@@ -36,8 +36,9 @@ def _extract(tmp_path: Path) -> Path:
     """Run makemessages over a copy of the sources; return the fresh .po file."""
     work = tmp_path / "src"
     for name in SOURCES:
-        shutil.copytree(ROOT / name, work / name, ignore=shutil.ignore_patterns("tests",
-                                                                                "__pycache__"))
+        shutil.copytree(
+            ROOT / name, work / name, ignore=shutil.ignore_patterns("tests", "__pycache__")
+        )
     (work / "locale").mkdir()
     env = {**os.environ, "PYTHONPATH": str(work), "DJANGO_SETTINGS_MODULE": "config.settings",
            "SALESOPS_VAR_DIR": str(tmp_path / "var")}  # fmt: skip
@@ -50,7 +51,7 @@ def _extract(tmp_path: Path) -> Path:
 def _msgids(po: Path) -> set[str]:
     """The msgids of a .po file (joined continuation lines), without the header."""
     ids, current, in_id = set(), [], False
-    for line in po.read_text(encoding="utf-8").splitlines() + [""]:
+    for line in [*po.read_text(encoding="utf-8").splitlines(), ""]:
         if line.startswith("msgid "):
             current, in_id = [line[6:]], True
         elif in_id and line.startswith('"'):

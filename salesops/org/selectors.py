@@ -80,6 +80,9 @@ def unit_tree(*, actor: Any) -> list[dict[str, Any]]:
     for unit in units:
         parent = nodes.get(unit.parent_id) if unit.parent_id else None
         (parent["children"] if parent else roots).append(nodes[unit.pk])
+    for unit in reversed(units):  # deepest first: add each subtree's total to its parent
+        node = nodes[unit.pk]
+        node["total"] = node["headcount"] + sum(child["total"] for child in node["children"])
     return roots
 
 

@@ -107,3 +107,4 @@ def test_unit_tree_counts_heads_with_a_fixed_number_of_queries(
         roots = selectors.unit_tree(actor=cast.manager)
     assert [r["unit"].code for r in roots] == ["north"]
     assert roots[0]["children"][0]["headcount"] == 3
+    assert (roots[0]["headcount"], roots[0]["total"]) == (1, 4)
