@@ -86,3 +86,24 @@ def test_session_api_writes_need_the_csrf_token(cast: Any) -> None:
     assert response.status_code in (401, 403)
     cast.units["n1"].refresh_from_db()
     assert cast.units["n1"].name == "N1"
+
+
+def test_people_list_runs_a_fixed_number_of_queries(cast: Any, client_for: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from salesops.org.services import person_create
+
+    client = client_for("director")
+    client.get(reverse("org:person_list"))  # warm the session and caches
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("org:person_list")).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = count()
+    for i in range(20):
+        person_create(actor=cast.admin, username=f"extra{i}", display_name=f"Extra {i}",
+                      position="rep", unit=cast.units["n1"], manager=cast.supervisor)  # fmt: skip
+    assert count() == before
