@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "salesops.core",
     "salesops.org",
     "salesops.crm",
+    "salesops.targets",
 ]
 
 MIDDLEWARE = [

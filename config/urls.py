@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("salesops.core.urls")),
     path("org/", include("salesops.org.urls")),
     path("crm/", include("salesops.crm.urls")),
+    path("targets/", include("salesops.targets.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,5 @@
+"""Targets API."""
+
+from salesops.core.api import PolicyRouter
+
+router = PolicyRouter(app="targets")
