@@ -1,1 +1,396 @@
 """CRM reads of the sales area (every read starts from the actor's visible set)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, NullIf, RowNumber
+from django.utils import timezone
+
+from salesops.core.money import ZERO, MoneyField
+from salesops.crm.models import (
+    Activity,
+    Contact,
+    Contract,
+    Customer,
+    Lead,
+    Opportunity,
+    OpportunityLine,
+    Partner,
+    Product,
+    Stage,
+    StageHistory,
+)
+from salesops.org.models import OrgUnit, User
+from salesops.org.roles import SALES_ROLES
+from salesops.org.selectors import leads_anything
+
+
+def weighted_amount() -> ExpressionWrapper:
+    """amount × probability / 100 in the database, in cents rounded half-up (exact integers)."""
+    return ExpressionWrapper(
+        (F("amount") * F("probability") + Value(50)) / Value(100), output_field=MoneyField()
+    )
+
+
+def can_change(actor: Any) -> Any:
+    """Annotation: may the actor change this row (owner in their sales scope)?"""
+    scope = actor.scope("sales")
+    if scope.everything or scope.empty:
+        return Value(scope.everything, output_field=BooleanField())
+    return Case(
+        When(scope.q("owner"), then=Value(True)), default=Value(False), output_field=BooleanField()
+    )
+
+
+def _name_of(path: str) -> Coalesce:
+    return Coalesce(NullIf(F(f"{path}__display_name"), Value("")), F(f"{path}__username"))
+
+
+# --- reference data ---------------------------------------------------------------------------
+
+
+def products(*, actor: Any) -> QuerySet[Product]:
+    """The products with their product line, ordered by line then code."""
+    return (
+        Product.objects.visible_to(actor)
+        .select_related("product_line")
+        .order_by("product_line__name", "code")
+    )
+
+
+def stages(*, actor: Any) -> QuerySet[Stage]:
+    """The funnel stages in order (all of them, active or not)."""
+    return Stage.objects.visible_to(actor).order_by("order")
+
+
+def open_stages(*, actor: Any) -> list[Stage]:
+    """The active open stages in funnel order (the board's columns, a deal's path)."""
+    return list(stages(actor=actor).filter(is_active=True, kind=Stage.Kind.OPEN))
+
+
+# --- people, customers and other choices ------------------------------------------------------
+
+
+def team_members(*, actor: Any) -> QuerySet[User]:
+    """Active sales people whose records the actor may change (self, team; all for admin)."""
+    scope = actor.scope("sales")
+    qs = User.objects.filter(is_active=True, position__in=SALES_ROLES)
+    return qs.filter(scope.q("pk")) if not scope.everything else qs
+
+
+def companion_choices(*, actor: Any) -> QuerySet[User]:
+    """People who may join the actor's activity: their team, unit, manager and unit leaders."""
+    ancestors = []
+    if actor.unit_id:
+        path = OrgUnit.objects.filter(pk=actor.unit_id).values_list("path", flat=True).first()
+        ancestors = [int(p) for p in (path or "").strip("/").split("/") if p]
+    visible = User.objects.visible_to(actor).values("pk")
+    return (
+        User.objects.filter(is_active=True, position__in=SALES_ROLES)
+        .filter(
+            Q(pk__in=visible)
+            | Q(unit_id=actor.unit_id)
+            | Q(pk=actor.manager_id)
+            | Q(led_units__pk__in=ancestors)
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def customers(*, actor: Any) -> QuerySet[Customer]:
+    """The customers the actor may open deals and log activities for."""
+    return Customer.objects.visible_to(actor).filter(merged_into__isnull=True).order_by("name")
+
+
+def contacts(*, actor: Any) -> QuerySet[Contact]:
+    """The contacts the actor sees."""
+    return Contact.objects.visible_to(actor).select_related("customer")
+
+
+def contacts_of(*, actor: Any, customer_id: int | None) -> QuerySet[Contact]:
+    """The visible contacts of one customer (none when no customer is given)."""
+    qs = Contact.objects.visible_to(actor).select_related("customer")
+    return qs.filter(customer_id=customer_id) if customer_id else qs.none()
+
+
+def partners(*, actor: Any, also: int | None = None) -> QuerySet[Partner]:
+    """Active partners the actor sees (plus one already chosen)."""
+    visible = Partner.objects.visible_to(actor).filter(is_active=True).values("pk")
+    return Partner.objects.filter(Q(pk__in=visible) | Q(pk=also or 0)).order_by("name")
+
+
+def open_leads(*, actor: Any) -> QuerySet[Lead]:
+    """The actor's visible leads still being worked."""
+    done = (Lead.Status.CONVERTED, Lead.Status.DISQUALIFIED)
+    return Lead.objects.visible_to(actor).exclude(status__in=done).order_by("-created_at")
+
+
+# --- opportunities ----------------------------------------------------------------------------
+
+
+def opportunities(*, actor: Any) -> QuerySet[Opportunity]:
+    """Visible deals with customer, owner, stage, and the weighted amount and owner name."""
+    return (
+        Opportunity.objects.visible_to(actor)
+        .select_related("customer", "owner", "stage", "product_line")
+        .annotate(weighted=weighted_amount(), owner_name=_name_of("owner"))
+    )
+
+
+def editable_opportunities(*, actor: Any) -> QuerySet[Opportunity]:
+    """Deals the actor may change: visible and owned by them or their team (all for admin)."""
+    qs = Opportunity.objects.visible_to(actor).select_related("customer", "stage", "owner")
+    scope = actor.scope("sales")
+    return qs if scope.everything else qs.filter(scope.q("owner"))
+
+
+def editable_lines(*, actor: Any) -> QuerySet[OpportunityLine]:
+    """Lines of the deals the actor may change."""
+    deals = editable_opportunities(actor=actor).values("pk")
+    return OpportunityLine.objects.filter(opportunity__in=deals).select_related(
+        "opportunity", "opportunity__stage", "product"
+    )
+
+
+def with_product_line(qs: QuerySet[Opportunity], product_line: Any) -> QuerySet[Opportunity]:
+    """Deals of a product line: the deal's own line, or any of its products'."""
+    has_line = OpportunityLine.objects.filter(
+        opportunity=OuterRef("pk"), product__product_line=product_line
+    )
+    return qs.filter(Q(product_line=product_line) | Exists(has_line))
+
+
+def opportunity_lines(opportunity: Opportunity) -> QuerySet[OpportunityLine]:
+    """A deal's lines with their products."""
+    return opportunity.lines.select_related("product", "product__product_line").order_by("id")
+
+
+@dataclass
+class Stay:
+    """One stay of a deal in a stage, with the time it lasted (so far)."""
+
+    row: StageHistory
+    duration: timedelta
+    over: bool
+
+
+def stage_stays(opportunity: Opportunity, now: datetime | None = None) -> list[Stay]:
+    """A deal's stage history, oldest first, with time spent and over-standard marks."""
+    now = now or timezone.now()
+    rows = StageHistory.objects.filter(opportunity=opportunity).select_related(
+        "stage", "from_stage", "moved_by"
+    )
+    stays = []
+    for row in rows.order_by("entered_at", "id"):
+        duration = (row.left_at or now) - row.entered_at
+        standard = row.stage.standard_days
+        over = row.stage.kind == Stage.Kind.OPEN and standard > 0 and duration.days > standard
+        stays.append(Stay(row=row, duration=duration, over=over))
+    return stays
+
+
+def stage_path(opportunity: Opportunity, funnel: list[Stage]) -> list[dict[str, Any]]:
+    """The funnel as steps marked done / current / todo for this deal."""
+    current = opportunity.stage
+    closed = current.kind != Stage.Kind.OPEN
+    steps = []
+    for stage in funnel:
+        if stage.pk == current.pk:
+            state = "current"
+        elif closed or stage.order < current.order:
+            state = "done"
+        else:
+            state = "todo"
+        steps.append({"stage": stage, "state": state})
+    if closed:
+        steps.append({"stage": current, "state": current.kind})
+    return steps
+
+
+def next_stage(opportunity: Opportunity, funnel: list[Stage]) -> Stage | None:
+    """The open stage after the deal's current one (None at the end or when closed)."""
+    later = [s for s in funnel if s.order > opportunity.stage.order]
+    return later[0] if later and opportunity.stage.kind == Stage.Kind.OPEN else None
+
+
+def contract_of(opportunity: Opportunity) -> dict[str, Any] | None:
+    """The id and number of the contract made from a won deal, if any."""
+    return Contract.objects.filter(opportunity=opportunity).values("pk", "number").first()
+
+
+# --- the pipeline board -----------------------------------------------------------------------
+
+
+@dataclass
+class Column:
+    """A board column: a stage, its first cards, and the totals of all its deals."""
+
+    stage: Stage
+    cards: list[Opportunity] = field(default_factory=list)
+    count: int = 0
+    amount: Decimal = ZERO
+    weighted: Decimal = ZERO
+
+    @property
+    def more(self) -> int:
+        return max(self.count - len(self.cards), 0)
+
+
+def _board_base(actor: Any, owner: Any, product_line: Any) -> QuerySet[Opportunity]:
+    qs: QuerySet[Opportunity] = Opportunity.objects.visible_to(actor)
+    if owner is not None:
+        qs = qs.filter(owner=owner)
+    if product_line is not None:
+        qs = with_product_line(qs, product_line)
+    return qs
+
+
+def _mark_cards(cards: list[Any], now: datetime) -> None:
+    for card in cards:
+        card.days_in_stage = (now - card.stage_entered_at).days  # type: ignore[attr-defined]
+        standard = card.stage.standard_days
+        card.over_standard = standard > 0 and card.days_in_stage > standard  # type: ignore[attr-defined]
+
+
+def board(
+    *, actor: Any, owner: Any = None, product_line: Any = None, cap: int = 50
+) -> dict[str, Any]:
+    """The open funnel as columns of at most `cap` cards with totals, in a fixed 4 queries."""
+    now = timezone.now()
+    funnel = list(stages(actor=actor).filter(is_active=True))
+    base = _board_base(actor, owner, product_line)
+    totals = {
+        row["stage_id"]: row
+        for row in base.filter(stage__kind=Stage.Kind.OPEN)
+        .values("stage_id")
+        .annotate(n=Count("pk"), total=Sum("amount"), weighted_total=Sum(weighted_amount()))
+        .order_by()
+    }
+    ranked = base.filter(stage__kind=Stage.Kind.OPEN).annotate(
+        rank=Window(
+            RowNumber(),
+            partition_by=[F("stage_id")],
+            order_by=[F("expected_close").asc(nulls_last=True), F("amount").desc(), F("pk").asc()],
+        ),
+        weighted=weighted_amount(),
+        can_change=can_change(actor),
+    )
+    cards: list[Any] = list(
+        ranked.filter(rank__lte=cap)
+        .select_related("customer", "owner", "stage")
+        .order_by("stage__order", "rank")
+    )
+    _mark_cards(cards, now)
+    columns = {s.pk: Column(stage=s) for s in funnel if s.kind == Stage.Kind.OPEN}
+    for card in cards:
+        if card.stage_id in columns:
+            columns[card.stage_id].cards.append(card)
+    for pk, row in totals.items():
+        if pk in columns:
+            col = columns[pk]
+            col.count, col.amount, col.weighted = row["n"], row["total"], row["weighted_total"]
+    month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    closed = {
+        row["stage__kind"]: row
+        for row in base.filter(closed_at__gte=month_start, stage__kind__in=["won", "lost"])
+        .values("stage__kind")
+        .annotate(n=Count("pk"), total=Sum("amount"))
+        .order_by()
+    }
+    return {
+        "columns": list(columns.values()),
+        "won": next((s for s in funnel if s.kind == Stage.Kind.WON), None),
+        "lost": next((s for s in funnel if s.kind == Stage.Kind.LOST), None),
+        "closed": closed,
+    }
+
+
+# --- activities -------------------------------------------------------------------------------
+
+
+def activities(*, actor: Any) -> QuerySet[Activity]:
+    """Visible activities with their owner, customer, contact, deal and lead."""
+    return (
+        Activity.objects.visible_to(actor)
+        .select_related("owner", "customer", "contact", "opportunity", "lead")
+        .annotate(owner_name=_name_of("owner"), can_change=can_change(actor))
+    )
+
+
+def editable_activities(*, actor: Any) -> QuerySet[Activity]:
+    """Activities the actor may complete or cancel (theirs, their team's; all for admin)."""
+    qs = activities(actor=actor)
+    scope = actor.scope("sales")
+    return qs if scope.everything else qs.filter(scope.q("owner"))
+
+
+def opportunity_activities(*, actor: Any, opportunity: Opportunity) -> QuerySet[Activity]:
+    """The visible activities of one deal, planned first then latest done."""
+    return (
+        activities(actor=actor)
+        .filter(opportunity=opportunity)
+        .prefetch_related("companions")
+        .order_by("-status", "-done_at", "due_at")
+    )
+
+
+def my_activities(*, actor: Any, now: datetime | None = None) -> dict[str, Any]:
+    """The actor's own planned work by urgency, and what they did lately (5 queries)."""
+    now = now or timezone.now()
+    end_of_today = timezone.localtime(now).replace(hour=23, minute=59, second=59)
+    mine = activities(actor=actor).filter(owner=actor)
+    planned = mine.filter(status=Activity.Status.PLANNED)
+    return {
+        "overdue": list(planned.filter(due_at__lt=now).order_by("due_at")[:100]),
+        "today": list(planned.filter(due_at__gte=now, due_at__lte=end_of_today).order_by("due_at")),
+        "upcoming": list(
+            planned.filter(due_at__gt=end_of_today, due_at__lte=now + timedelta(days=14)).order_by(
+                "due_at"
+            )[:100]
+        ),
+        "done": list(
+            mine.filter(
+                status=Activity.Status.DONE, done_at__gte=now - timedelta(days=14)
+            ).order_by("-done_at")[:30]
+        ),
+    }
+
+
+def team_overdue(
+    *, actor: Any, person: Any = None, now: datetime | None = None
+) -> dict[str, Any] | None:
+    """A leader's view of their team's overdue planned activities (None for non-leaders)."""
+    scope = actor.scope("sales")
+    if not scope.everything and not leads_anything(actor):
+        return None
+    now = now or timezone.now()
+    qs = activities(actor=actor).filter(status=Activity.Status.PLANNED, due_at__lt=now)
+    qs = qs.exclude(owner=actor)
+    if not scope.everything:
+        qs = qs.filter(scope.q("owner"))
+    counts = list(
+        qs.values("owner_id").annotate(name=_name_of("owner"), n=Count("pk")).order_by("-n", "name")
+    )
+    if person is not None:
+        qs = qs.filter(owner=person)
+    return {"counts": counts, "rows": list(qs.order_by("due_at")[:100]), "person": person}
