@@ -1,0 +1,377 @@
+"""The KPI engine: declarative KPI definitions turned into one grouped query each.
+
+A `Source` names a set of CRM records (which model, which rows, whose they are, how they are
+dated, what can be summed or averaged, which filters are allowed). A KpiDefinition picks a
+source, an aggregate (sum / count / avg / ratio), a measure, a date field and filters; `evaluate`
+computes it for a whole set of people (GROUP BY owner) or for every unit at once (GROUP BY the
+unit the owner was in on the record's date), optionally per period bucket, in ONE query.
+
+Every aggregate is computed from additive components — `total` (sum of the measure), `n` (rows)
+and `num` (rows meeting the ratio numerator) — so units roll up by adding their leaves' components.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.apps import apps
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce, Trunc, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from salesops.core.money import CENT
+from salesops.core.periods import Period
+
+ZERO = Decimal("0.00")
+HUNDRED = Decimal(100)
+DAY_MICROSECONDS = Decimal(86_400_000_000)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """Something a source can sum or average: a label, an expression, and what it yields."""
+
+    label: Any
+    expression: Callable[[], Any]
+    kind: str = "money"  # money (Decimal) or duration (timedelta, reported in days)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the drill-down list: the field path, its header and how to align it."""
+
+    path: str
+    label: Any
+    align: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A set of CRM records a KPI can be computed from."""
+
+    code: str
+    label: Any
+    model: str
+    owner: str
+    base: Callable[[], Q]
+    dates: dict[str, Any]
+    datetime_fields: frozenset[str]
+    measures: dict[str, Measure] = field(default_factory=dict)
+    filters: dict[str, tuple[Any, str]] = field(default_factory=dict)
+    columns: tuple[Column, ...] = ()
+    search: tuple[str, ...] = ()
+    count: str = "pk"
+
+    def model_class(self) -> Any:
+        return apps.get_model(self.model)
+
+    def queryset(self, start_from: QuerySet | None = None) -> QuerySet:
+        """The source's rows (of `start_from`, e.g. the visible ones), with the owner annotated."""
+        qs = self.model_class().objects.all() if start_from is None else start_from
+        qs = qs.filter(self.base())
+        return qs.annotate(kpi_owner=F(self.owner)).filter(kpi_owner__isnull=False)
+
+
+def _amount() -> Any:
+    return F("amount")
+
+
+def _cycle() -> Any:
+    return ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
+
+
+def _won() -> Q:
+    return Q(stage__kind="won", closed_at__isnull=False)
+
+
+def _first_won() -> Q:
+    first = (
+        apps.get_model("crm.Opportunity")
+        .objects.filter(customer_id=OuterRef("customer_id"), stage__kind="won")
+        .filter(closed_at__isnull=False)
+        .order_by("closed_at", "pk")
+        .values("pk")[:1]
+    )
+    return _won() & Q(pk=Subquery(first))
+
+
+DEAL_FILTERS = {
+    "product_line": (_("Product line (code)"), "product_line__code"),
+    "customer_tier": (_("Customer tier"), "customer__tier"),
+    "source": (_("Deal source"), "source"),
+    "partner_deal": (_("Through a partner (true/false)"), "partner__isnull"),
+}
+DEAL_COLUMNS = (
+    Column("name", _("Opportunity")),
+    Column("customer__name", _("Customer")),
+    Column("owner__display_name", _("Owner")),
+    Column("stage__name", _("Stage")),
+    Column("amount", _("Amount"), "end"),
+    Column("created_at", _("Opened")),
+    Column("closed_at", _("Closed")),
+)
+ACTIVITY_COLUMNS = (
+    Column("subject", _("Subject")),
+    Column("kind", _("Type")),
+    Column("customer__name", _("Customer")),
+    Column("owner__display_name", _("Owner")),
+    Column("done_at", _("Done at")),
+)
+
+SOURCES: dict[str, Source] = {
+    s.code: s
+    for s in (
+        Source(
+            "won_deals", _("Won deals"), "crm.Opportunity", "owner", _won,
+            {"closed_at": _("Closed at")}, frozenset({"closed_at"}),
+            {"amount": Measure(_("Amount"), _amount),
+             "cycle_days": Measure(_("Days from opening to winning"), _cycle, "duration")},
+            DEAL_FILTERS, DEAL_COLUMNS, ("name", "customer__name"),
+        ),
+        Source(
+            "closed_deals", _("Closed deals (won or lost)"), "crm.Opportunity", "owner",
+            lambda: Q(stage__kind__in=("won", "lost"), closed_at__isnull=False),
+            {"closed_at": _("Closed at")}, frozenset({"closed_at"}),
+            {"amount": Measure(_("Amount"), _amount)},
+            {**DEAL_FILTERS, "stage_kind": (_("Outcome (won/lost)"), "stage__kind")},
+            DEAL_COLUMNS, ("name", "customer__name"),
+        ),
+        Source(
+            "new_customers", _("First won deal of a customer"), "crm.Opportunity", "owner",
+            _first_won, {"closed_at": _("Closed at")}, frozenset({"closed_at"}),
+            {"amount": Measure(_("Amount"), _amount)}, DEAL_FILTERS, DEAL_COLUMNS,
+            ("name", "customer__name"),
+        ),
+        Source(
+            "opportunities", _("Deals opened"), "crm.Opportunity", "owner", Q,
+            {"created_at": _("Opened at")}, frozenset({"created_at"}),
+            {"amount": Measure(_("Amount"), _amount)}, DEAL_FILTERS, DEAL_COLUMNS,
+            ("name", "customer__name"),
+        ),
+        Source(
+            "payments", _("Payments received"), "crm.Payment", "contract__owner", Q,
+            {"received_on": _("Received on")}, frozenset(),
+            {"amount": Measure(_("Amount"), _amount)},
+            {"customer_tier": (_("Customer tier"), "contract__customer__tier"),
+             "product_line": (_("Product line (code)"),
+                              "contract__opportunity__product_line__code")},
+            (Column("contract__number", _("Contract")),
+             Column("contract__customer__name", _("Customer")),
+             Column("contract__owner__display_name", _("Owner")),
+             Column("amount", _("Amount"), "end"), Column("received_on", _("Received on"))),
+            ("contract__number", "contract__customer__name"),
+        ),
+        Source(
+            "activities", _("Activities done"), "crm.Activity", "owner",
+            lambda: Q(status="done", done_at__isnull=False),
+            {"done_at": _("Done at")}, frozenset({"done_at"}), {},
+            {"kind": (_("Activity type"), "kind"),
+             "customer_tier": (_("Customer tier"), "customer__tier")},
+            ACTIVITY_COLUMNS, ("subject", "customer__name"),
+        ),
+        Source(
+            "coaching", _("Coaching visits joined (counted for each companion)"), "crm.Activity",
+            "companions", lambda: Q(status="done", done_at__isnull=False, is_coaching=True),
+            {"done_at": _("Done at")}, frozenset({"done_at"}), {},
+            {"kind": (_("Activity type"), "kind")}, ACTIVITY_COLUMNS, ("subject",),
+        ),
+        Source(
+            "leads", _("Leads created"), "crm.Lead", "owner", Q,
+            {"created_at": _("Created at")}, frozenset({"created_at"}), {},
+            {"source": (_("Lead source"), "source")},
+            (Column("title", _("Lead")), Column("company_name", _("Company")),
+             Column("owner__display_name", _("Owner")), Column("status", _("Status")),
+             Column("created_at", _("Created at"))),
+            ("title", "company_name"),
+        ),
+    )
+}  # fmt: skip
+
+
+# --- filters and date ranges ------------------------------------------------------------------
+
+
+def filter_q(source: Source, filters: dict[str, Any]) -> Q:
+    """The Q of a KPI's JSON filters: {"key": value} or {"key": [values]} per source key."""
+    q = Q()
+    for key, value in (filters or {}).items():
+        path = source.filters[key][1]
+        if path.endswith("__isnull"):
+            q &= Q(**{path: not _truthy(value)})
+        elif isinstance(value, list | tuple):
+            q &= Q(**{f"{path}__in": [str(v) for v in value]})
+        else:
+            q &= Q(**{path: str(value)})
+    return q
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def local_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """Aware datetimes of local midnight at `start` and the midnight after `end`."""
+    tz = timezone.get_default_timezone()
+    first = timezone.make_aware(datetime.combine(start, time.min), tz)
+    after = timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min), tz)
+    return first, after
+
+
+def in_range(source: Source, date_field: str, start: date, end: date) -> Q:
+    """Rows dated (in local time) from `start` to `end` inclusive."""
+    if date_field in source.datetime_fields:
+        first, after = local_bounds(start, end)
+        return Q(**{f"{date_field}__gte": first, f"{date_field}__lt": after})
+    return Q(**{f"{date_field}__gte": start, f"{date_field}__lte": end})
+
+
+def local_day(source: Source, date_field: str) -> Any:
+    """The local date of each row, computed by the database."""
+    if date_field in source.datetime_fields:
+        return TruncDate(date_field, tzinfo=timezone.get_default_timezone())
+    return F(date_field)
+
+
+def unit_at_row() -> Any:
+    """The unit the row's owner was in on the row's date (assignment history), else their
+    current unit. Needs the annotations kpi_owner and kpi_day."""
+    assignment = apps.get_model("org.Assignment")
+    user = apps.get_model("org.User")
+    at_the_time = (
+        assignment.objects.filter(user_id=OuterRef("kpi_owner"), start__lte=OuterRef("kpi_day"))
+        .filter(Q(end__isnull=True) | Q(end__gte=OuterRef("kpi_day")))
+        .order_by("-start")
+        .values("unit_id")[:1]
+    )
+    current = user.objects.filter(pk=OuterRef("kpi_owner")).values("unit_id")[:1]
+    return Coalesce(Subquery(at_the_time), Subquery(current))
+
+
+def records(kpi: Any, start: date, end: date, start_from: QuerySet | None = None) -> QuerySet:
+    """The rows behind a KPI over a date range (owner and local day annotated)."""
+    source = SOURCES[kpi.source]
+    return (
+        source.queryset(start_from)
+        .filter(in_range(source, kpi.date_field, start, end))
+        .filter(filter_q(source, kpi.filters))
+        .annotate(kpi_day=local_day(source, kpi.date_field))
+    )
+
+
+# --- components and values --------------------------------------------------------------------
+
+
+@dataclass
+class Components:
+    """Additive parts of any aggregate: sum of the measure, rows, rows meeting the numerator."""
+
+    total: Decimal = ZERO
+    n: int = 0
+    num: int = 0
+
+    def __add__(self, other: Components) -> Components:
+        return Components(self.total + other.total, self.n + other.n, self.num + other.num)
+
+
+def _as_decimal(value: Any) -> Decimal:
+    if value is None:
+        return ZERO
+    if isinstance(value, timedelta):
+        micro = value // timedelta(microseconds=1)
+        return Decimal(micro) / DAY_MICROSECONDS
+    return Decimal(value)
+
+
+def _aggregates(kpi: Any, source: Source) -> dict[str, Any]:
+    parts: dict[str, Any] = {"n": Count(source.count)}
+    if kpi.measure:
+        parts["total"] = Sum(source.measures[kpi.measure].expression())
+    if kpi.aggregate == "ratio":
+        parts["num"] = Count(source.count, filter=filter_q(source, kpi.numerator))
+    return parts
+
+
+def _bucket_key(value: Any, kind: str) -> str:
+    if isinstance(value, datetime):
+        value = timezone.localtime(value, timezone.get_default_timezone()).date()
+    return Period.containing(kind, value).key
+
+
+def evaluate(
+    kpi: Any,
+    start: date,
+    end: date,
+    *,
+    group: str = "owner",
+    owners: Any = None,
+    bucket: str = "",
+) -> dict[tuple[int | None, str], Components]:
+    """One grouped query: components per (owner id or unit id, bucket key or "")."""
+    source = SOURCES[kpi.source]
+    qs = records(kpi, start, end)
+    if owners is not None:
+        qs = qs.filter(kpi_owner__in=owners)
+    keys = ["kpi_owner"]
+    if group == "unit":
+        qs = qs.annotate(kpi_unit=unit_at_row())
+        keys = ["kpi_unit"]
+    if bucket:
+        day_field = kpi.date_field
+        if day_field in source.datetime_fields:
+            expr = Trunc(day_field, bucket, tzinfo=timezone.get_default_timezone())
+        else:
+            expr = Trunc(day_field, bucket)
+        qs = qs.annotate(kpi_bucket=expr)
+        keys.append("kpi_bucket")
+    rows = qs.order_by().values(*keys).annotate(**_aggregates(kpi, source))
+    result: dict[tuple[int | None, str], Components] = {}
+    for row in rows:
+        key = (row[keys[0]], _bucket_key(row["kpi_bucket"], bucket) if bucket else "")
+        parts = Components(_as_decimal(row.get("total")), row["n"], row.get("num", 0))
+        result[key] = result.get(key, Components()) + parts
+    return result
+
+
+def value_of(kpi: Any, parts: Components | None) -> Decimal | None:
+    """The KPI's value from its components (None when an average or ratio has no rows)."""
+    parts = parts or Components()
+    if kpi.aggregate == "sum":
+        return parts.total.quantize(CENT, rounding=ROUND_HALF_UP)
+    if kpi.aggregate == "count":
+        return Decimal(parts.n).quantize(CENT)
+    if parts.n == 0:
+        return None
+    if kpi.aggregate == "avg":
+        return (parts.total / parts.n).quantize(CENT, rounding=ROUND_HALF_UP)
+    return (HUNDRED * parts.num / parts.n).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def rollup(
+    by_unit: dict[int | None, Components], paths: dict[int, str], wanted: Iterable[int]
+) -> dict[int, Components]:
+    """Each wanted unit's components: the sum over every unit in its subtree. `paths` maps unit
+    ids to materialised paths (all units, so leaves outside `wanted` still roll up)."""
+    leaves = [(paths[uid], parts) for uid, parts in by_unit.items() if uid in paths]
+    result: dict[int, Components] = {}
+    for uid in wanted:
+        path, total = paths[uid], Components()
+        for leaf_path, parts in leaves:
+            if leaf_path.startswith(path):
+                total = total + parts
+        result[uid] = total
+    return result

@@ -1,0 +1,238 @@
+"""Reads behind the attainment pages: the team table, the target tree, history, drill-down.
+
+All set-based: a fixed number of queries whatever the number of people, units or records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+
+from salesops.core.periods import Period
+from salesops.org.models import OrgUnit, User
+from salesops.org.selectors import led_paths
+from salesops.targets import kpis
+from salesops.targets.models import KpiDefinition, ManualResult, Target
+from salesops.targets.pacing import Attainment, attainment
+from salesops.targets.permissions import unit_settable
+from salesops.targets.selectors import (
+    attach,
+    led_units,
+    person_values,
+    targets,
+    unit_paths,
+    unit_values,
+    visible_people,
+)
+from salesops.targets.splitting import mismatch
+
+# --- the team table: people × KPIs -----------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    """One person's standing on one KPI: the target (if any), actual and attainment."""
+
+    target: Target | None
+    actual: Decimal | None
+    att: Attainment | None
+
+
+@dataclass
+class Row:
+    person: User
+    cells: list[Cell]
+
+
+def _manual_by_person(kpi: KpiDefinition, period: Period, people: list[int]) -> dict[int, Any]:
+    rows = ManualResult.objects.filter(kpi=kpi, period_key=period.key, owner_user_id__in=people)
+    return dict(rows.values_list("owner_user_id", "value"))
+
+
+def team_table(
+    *,
+    actor: Any,
+    unit: OrgUnit | None,
+    period: Period,
+    kpi_list: list[KpiDefinition] | None,
+    today: date,
+) -> tuple[list[KpiDefinition], list[Row]]:
+    """People of a unit × KPIs: target, actual, attainment. Queries: people, targets, and one
+    per KPI — however many people."""
+    people = list(visible_people(actor=actor, unit=unit))
+    ids = [p.pk for p in people]
+    people_qs = visible_people(actor=actor, unit=unit).values("pk")
+    found = list(targets(actor=actor).filter(period_key=period.key, owner_user_id__in=people_qs))
+    if kpi_list is None:
+        used = {t.kpi_id for t in found}
+        kpi_list = sorted(
+            {t.kpi for t in found if t.kpi_id in used}, key=lambda k: (k.kind, k.order, k.code)
+        )
+    by_owner = {(t.kpi_id, t.owner_user_id): t for t in found}
+    rows = [Row(p, []) for p in people]
+    for kpi in kpi_list:
+        if kpi.is_manual:
+            values = _manual_by_person(kpi, period, ids)
+        else:
+            values = person_values(kpi, period, people_qs)
+        for row in rows:
+            value = values.get(row.person.pk)
+            if value is None and not kpi.is_manual:
+                value = kpis.value_of(kpi, None)
+            tgt = by_owner.get((kpi.pk, row.person.pk))
+            att = attainment(kpi, tgt.value, value, period, today, tgt.phasing) if tgt else None
+            row.cells.append(Cell(tgt, value, att))
+    return kpi_list, rows
+
+
+def sort_rows(rows: list[Row], kpi_list: list[KpiDefinition], key: str) -> list[Row]:
+    """Sort the table by name or by a KPI's attainment % ("-code" for descending)."""
+    desc = key.startswith("-")
+    code = key.lstrip("-")
+    codes = [k.code for k in kpi_list]
+    if code not in codes:
+        return sorted(rows, key=lambda r: str(r.person), reverse=desc)
+    i = codes.index(code)
+
+    def pct(row: Row) -> tuple[int, Decimal]:
+        att = row.cells[i].att
+        value = att.pct if att and att.pct is not None else None
+        return (0, value) if value is not None else (1, Decimal(0))
+
+    present = [r for r in rows if pct(r)[0] == 0]
+    missing = [r for r in rows if pct(r)[0] == 1]
+    return sorted(present, key=lambda r: pct(r)[1], reverse=desc) + missing
+
+
+# --- the target tree -------------------------------------------------------------------------
+
+
+@dataclass
+class Node:
+    """A unit in the tree: its target and standing, the mismatch of its split, its people."""
+
+    unit: OrgUnit
+    target: Target | None = None
+    actual: Decimal | None = None
+    att: Attainment | None = None
+    split: dict[str, Any] | None = None
+    can_set: bool = False
+    children: list[Node] = field(default_factory=list)
+    people: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _split_state(target: Target | None, kids: list[Target]) -> dict[str, Any] | None:
+    if target is None or not target.kpi.additive or not kids:
+        return None
+    return mismatch(target.value, [k.value for k in kids])
+
+
+def tree(*, actor: Any, kpi: KpiDefinition, period: Period, today: date) -> list[Node]:
+    """The visible unit tree for a KPI and period: targets, actuals, mismatches, people."""
+    units = list(led_units(actor=actor).select_related("leader"))
+    found = list(targets(actor=actor).filter(kpi=kpi, period_key=period.key))
+    attach(found, today)
+    by_unit = {t.owner_unit_id: t for t in found if t.owner_unit_id}
+    by_user = {t.owner_user_id: t for t in found if t.owner_user_id}
+    kids: dict[int, list[Target]] = {}
+    for t in found:
+        if t.parent_id:
+            kids.setdefault(t.parent_id, []).append(t)
+    paths = led_paths(actor)
+    actuals = (
+        unit_values(kpi, period, [u.pk for u in units], unit_paths()) if not (kpi.is_manual) else {}
+    )
+    nodes = {}
+    for u in units:
+        mine = by_unit.get(u.pk)
+        nodes[u.pk] = Node(
+            u,
+            mine,
+            actuals.get(u.pk),
+            getattr(mine, "att", None),
+            _split_state(mine, kids.get(mine.pk, []) if mine else []),
+            unit_settable(actor, u, paths),
+        )
+    _people(actor, kpi, period, units, nodes, by_user)
+    roots: list[Node] = []
+    for u in units:
+        parent = nodes.get(u.parent_id) if u.parent_id else None
+        (parent.children if parent else roots).append(nodes[u.pk])
+    return roots
+
+
+def _people(
+    actor: Any,
+    kpi: KpiDefinition,
+    period: Period,
+    units: list[OrgUnit],
+    nodes: dict[int, Node],
+    by_user: dict[int, Target],
+) -> None:
+    people = visible_people(actor=actor, unit=None).filter(unit__in=[u.pk for u in units])
+    values = {} if kpi.is_manual else person_values(kpi, period, people.values("pk"))
+    admin = actor.role == "admin"
+    for person in people:
+        t = by_user.get(person.pk)
+        nodes[person.unit_id].people.append(  # type: ignore[index]
+            {
+                "person": person,
+                "target": t,
+                "actual": getattr(t, "actual", None) if t else values.get(person.pk),
+                "att": getattr(t, "att", None),
+                "can_set": admin or person.pk != actor.pk,
+            }
+        )
+
+
+# --- history of past periods ----------------------------------------------------------------
+
+
+def history(
+    *, actor: Any, user: User | None, unit: OrgUnit | None, kind: str, count: int, today: date
+) -> tuple[list[Period], list[dict[str, Any]]]:
+    """The owner's targets of the last `count` periods of a kind (the current one included),
+    with what was achieved: one row per KPI, one cell per period."""
+    periods = [Period.containing(kind, today)]
+    for _i in range(count - 1):
+        periods.insert(0, periods[0].previous())
+    keys = [p.key for p in periods]
+    qs = targets(actor=actor).filter(period_key__in=keys)
+    qs = qs.filter(owner_user=user) if user is not None else qs.filter(owner_unit=unit)
+    found = attach(qs, today)
+    rows: dict[int, dict[str, Any]] = {}
+    for t in sorted(found, key=lambda t: (t.kpi.kind, t.kpi.order)):
+        row = rows.setdefault(t.kpi_id, {"kpi": t.kpi, "cells": dict.fromkeys(keys)})
+        row["cells"][t.period_key] = t
+    for row in rows.values():
+        row["cells"] = [row["cells"][k] for k in keys]
+    return periods, list(rows.values())
+
+
+# --- drill-down: the records behind an actual -----------------------------------------------
+
+
+def target_records(*, actor: Any, target: Target) -> tuple[QuerySet, dict[str, Any]]:
+    """The records counted in a target's actual that the actor may see, and how many counted
+    records they may not (people who have since moved out of their view)."""
+    kpi = target.kpi
+    source = kpis.SOURCES[kpi.source]
+    model = source.model_class()
+    counted = kpis.records(kpi, target.period_start, target.period_end)
+    seen = kpis.records(
+        kpi, target.period_start, target.period_end, model.objects.visible_to(actor)
+    )
+    if target.owner_user_id:
+        counted = counted.filter(kpi_owner=target.owner_user_id)
+        seen = seen.filter(kpi_owner=target.owner_user_id)
+    else:
+        path = target.owner_unit.path  # type: ignore[union-attr]
+        subtree = OrgUnit.objects.filter(path__startswith=path).values("pk")
+        counted = counted.annotate(kpi_unit=kpis.unit_at_row()).filter(kpi_unit__in=subtree)
+        seen = seen.annotate(kpi_unit=kpis.unit_at_row()).filter(kpi_unit__in=subtree)
+    hidden = counted.count() - seen.count()
+    return seen, {"hidden": hidden}

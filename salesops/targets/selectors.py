@@ -1,0 +1,202 @@
+"""Target reads: visible targets with their attainment, computed set-based.
+
+`attach` computes the actual and attainment of any list of targets with one query per
+(KPI, period) pair (people and units each), whatever the number of targets.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from salesops.core.periods import Period
+from salesops.org.models import OrgUnit, User
+from salesops.targets import kpis
+from salesops.targets.models import KpiDefinition, ManualResult, Target
+from salesops.targets.pacing import STRETCH, Attainment, attainment
+
+
+def parse_period(key: str, field: str = "period") -> Period:
+    """A period from its key ("2026", "2026-Q1", "2026-03", "2026-W05") or a field error."""
+    try:
+        return Period.parse(key or "")
+    except ValueError as exc:
+        raise ValidationError(
+            {field: _("Write a period as 2026, 2026-Q1, 2026-03 or 2026-W05.")}
+        ) from exc
+
+
+def kpi_catalogue(*, actor: Any, active: bool | None = True) -> QuerySet[KpiDefinition]:
+    """The KPIs the actor may read, in catalogue order."""
+    qs = KpiDefinition.objects.visible_to(actor)
+    return qs if active is None else qs.filter(is_active=active)
+
+
+def targets(*, actor: Any) -> QuerySet[Target]:
+    """The targets the actor may see, with what every page shows of them."""
+    return Target.objects.visible_to(actor).select_related(
+        "kpi", "owner_user", "owner_unit", "parent"
+    )
+
+
+def unit_paths() -> dict[int, str]:
+    """Every unit's materialised path (one query; the unit tree is small)."""
+    return dict(OrgUnit.objects.values_list("pk", "path"))
+
+
+def person_values(kpi: KpiDefinition, period: Period, owners: Any) -> dict[int, Decimal | None]:
+    """The KPI's actual for each of these people (one query)."""
+    parts = kpis.evaluate(kpi, period.start, period.end, owners=owners)
+    return {uid: kpis.value_of(kpi, p) for (uid, _b), p in parts.items() if uid is not None}
+
+
+def unit_values(
+    kpi: KpiDefinition, period: Period, unit_ids: Iterable[int], paths: dict[int, str]
+) -> dict[int, Decimal | None]:
+    """The KPI's actual for each of these units, rolled up over their subtrees (one query)."""
+    raw = kpis.evaluate(kpi, period.start, period.end, group="unit")
+    by_unit = {uid: p for (uid, _b), p in raw.items()}
+    rolled = kpis.rollup(by_unit, paths, unit_ids)
+    return {uid: kpis.value_of(kpi, p) for uid, p in rolled.items()}
+
+
+def manual_values(items: list[Target]) -> dict[tuple[int, str, int, str], Decimal]:
+    """Reported results of manual KPIs for these targets (one query)."""
+    keys = {(t.kpi_id, t.period_key) for t in items}
+    if not keys:
+        return {}
+    q = Q(pk__in=[])
+    for kpi_id, period_key in keys:
+        q |= Q(kpi_id=kpi_id, period_key=period_key)
+    result = {}
+    for row in ManualResult.objects.filter(q).values(
+        "kpi_id", "period_key", "owner_user_id", "owner_unit_id", "value"
+    ):
+        kind, oid = (
+            ("user", row["owner_user_id"])
+            if row["owner_user_id"]
+            else ("unit", row["owner_unit_id"])
+        )
+        result[(row["kpi_id"], kind, oid, row["period_key"])] = row["value"]
+    return result
+
+
+def _group_actuals(items: list[Target], paths: dict[int, str] | None) -> dict[int, Any]:
+    kpi, period = items[0].kpi, items[0].period
+    actual: dict[int, Any] = {}
+    users = [t.owner_user_id for t in items if t.owner_user_id]
+    units = [t.owner_unit_id for t in items if t.owner_unit_id]
+    by_user = person_values(kpi, period, users) if users else {}
+    by_unit = unit_values(kpi, period, units, paths or {}) if units else {}
+    for t in items:
+        if t.owner_user_id:
+            actual[t.pk] = by_user.get(t.owner_user_id, kpis.value_of(kpi, None))
+        else:
+            actual[t.pk] = by_unit.get(t.owner_unit_id)  # type: ignore[arg-type]
+    return actual
+
+
+def attach(items: Iterable[Target], today: date) -> list[Target]:
+    """Set `.actual` and `.att` (an Attainment) on each target; returns them as a list."""
+    items = list(items)
+    groups: dict[tuple[int, str], list[Target]] = defaultdict(list)
+    for t in items:
+        groups[(t.kpi_id, t.period_key)].append(t)
+    manual = [t for t in items if t.kpi.is_manual]
+    reported = manual_values(manual) if manual else {}
+    needs_paths = any(t.owner_unit_id and not t.kpi.is_manual for t in items)
+    paths = unit_paths() if needs_paths else None
+    actual: dict[int, Any] = {}
+    for group in groups.values():
+        if not group[0].kpi.is_manual:
+            actual.update(_group_actuals(group, paths))
+    for t in items:
+        if t.kpi.is_manual:
+            kind, oid = ("user", t.owner_user_id) if t.owner_user_id else ("unit", t.owner_unit_id)
+            actual[t.pk] = reported.get((t.kpi_id, kind, oid, t.period_key))  # type: ignore[arg-type]
+        t.actual = actual.get(t.pk)  # type: ignore[attr-defined]
+        t.att = attainment(t.kpi, t.value, t.actual, t.period, today, t.phasing)  # type: ignore[attr-defined]
+    return items
+
+
+def target_attainment(target: Target, today: date) -> Attainment:
+    """One target's attainment (a query or two)."""
+    return attach([target], today)[0].att  # type: ignore[attr-defined,no-any-return]
+
+
+def my_targets(
+    *, actor: Any, today: date, kinds: tuple[str, ...] = ("year", "quarter", "month")
+) -> list[Target]:
+    """The actor's own targets for the periods containing today, with attainment."""
+    keys = [Period.containing(kind, today).key for kind in kinds]
+    qs = targets(actor=actor).filter(owner_user=actor, period_key__in=keys)
+    return attach(qs.order_by("kpi__kind", "kpi__order", "period_start", "period_kind"), today)
+
+
+def proposals(*, actor: Any) -> QuerySet[Target]:
+    """Proposed targets of the actor's people waiting for a decision (not the actor's own)."""
+    return targets(actor=actor).filter(status=Target.Status.PROPOSED).exclude(owner_user=actor)
+
+
+def children_of(target: Target) -> dict[str, list[Target]]:
+    """The targets split from this one: over people and units (same period), over time."""
+    kids = list(
+        Target.objects.filter(parent=target).select_related("kpi", "owner_user", "owner_unit")
+    )
+    org = [t for t in kids if t.period_key == target.period_key]
+    time = [t for t in kids if t.period_key != target.period_key]
+    return {"org": org, "time": sorted(time, key=lambda t: t.period_start)}
+
+
+def past_results(target: Target, count: int = 4) -> list[dict[str, Any]]:
+    """The owner's results for the same KPI in the `count` periods before the target's (one
+    query), for the achievability check."""
+    kpi, period = target.kpi, target.period
+    if kpi.is_manual:
+        return []
+    periods = [period]
+    for _i in range(count):
+        periods.insert(0, periods[0].previous())
+    periods = periods[:-1]
+    start, end = periods[0].start, periods[-1].end
+    if target.owner_user_id:
+        raw = kpis.evaluate(kpi, start, end, owners=[target.owner_user_id], bucket=period.kind)
+        by_key = {b: p for (_o, b), p in raw.items()}
+    else:
+        raw = kpis.evaluate(kpi, start, end, group="unit", bucket=period.kind)
+        paths = unit_paths()
+        root = paths.get(target.owner_unit_id or 0, "")
+        by_key = {}
+        for (uid, b), p in raw.items():
+            if uid in paths and paths[uid].startswith(root):
+                by_key[b] = by_key.get(b, kpis.Components()) + p
+    return [{"period": p, "value": kpis.value_of(kpi, by_key.get(p.key))} for p in periods]
+
+
+def stretch_flag(target: Target, history: list[dict[str, Any]]) -> Decimal | None:
+    """The best past result when the target is far above it (more than STRETCH times)."""
+    values = [h["value"] for h in history if h["value"] is not None]
+    if not values or not target.kpi.higher_is_better:
+        return None
+    best = max(values)
+    return best if best > 0 and target.value > best * STRETCH else None
+
+
+def visible_people(*, actor: Any, unit: OrgUnit | None) -> QuerySet[User]:
+    """Active people the actor may see, in a unit's subtree when one is given."""
+    qs = User.objects.visible_to(actor).filter(is_active=True).select_related("unit")
+    if unit is not None:
+        qs = qs.filter(unit__path__startswith=unit.path)
+    return qs.order_by("unit__path", "username")
+
+
+def led_units(*, actor: Any) -> QuerySet[OrgUnit]:
+    """Active units the actor may see (their led subtrees; everything for a director)."""
+    return OrgUnit.objects.visible_to(actor).filter(is_active=True).order_by("path")
