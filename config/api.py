@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from salesops.core.api import API_AUTH, install_error_handlers
 from salesops.crm.api import router as crm_router
+from salesops.insights.api import router as insights_router
 from salesops.org.api import router as org_router
 from salesops.targets.api import router as targets_router
 
@@ -19,3 +20,4 @@ install_error_handlers(api)
 api.add_router("/v1/org", org_router, tags=["org"])
 api.add_router("/v1/crm", crm_router, tags=["crm"])
 api.add_router("/v1/targets", targets_router, tags=["targets"])
+api.add_router("/v1/insights", insights_router, tags=["insights"])

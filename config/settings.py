@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "salesops.org",
     "salesops.crm",
     "salesops.targets",
+    "salesops.insights",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("org/", include("salesops.org.urls")),
     path("crm/", include("salesops.crm.urls")),
     path("targets/", include("salesops.targets.urls")),
+    path("insights/", include("salesops.insights.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,5 @@
+"""Insights API."""
+
+from salesops.core.api import PolicyRouter
+
+router = PolicyRouter(app="insights")
