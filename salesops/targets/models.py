@@ -299,6 +299,22 @@ class TargetRevision(models.Model):
     def __str__(self) -> str:
         return f"{self.target_id}: {self.old_value} → {self.new_value}"
 
+    ACTIONS = {
+        "created": _("Set"),
+        "changed": _("Changed"),
+        "proposed": _("Proposed"),
+        "approved": _("Approved"),
+        "returned": _("Returned"),
+    }
+
+    @property
+    def action_label(self) -> Any:
+        return self.ACTIONS.get(self.action, self.action)
+
+    @property
+    def new_status_label(self) -> Any:
+        return dict(Target.Status.choices).get(self.new_status, self.new_status)
+
 
 class ManualResult(Owned, TimeStamped):
     """The reported result of a manual KPI (e.g. customer satisfaction until surveys exist)."""

@@ -21,7 +21,7 @@ PROPOSERS = frozenset(SALES_ROLES)
 LEADERS = roles(Role.SUPERVISOR, Role.MANAGER, Role.SENIOR_MANAGER, Role.DIRECTOR, Role.ADMIN)
 ADMIN = roles(Role.ADMIN)
 
-_ALL_ROUTES: dict[str, Access] = {
+ROUTES: dict[str, Access] = {
     "targets:my": Access(SALES),
     "targets:team": Access(LEADERS),
     "targets:tree": Access(LEADERS),
@@ -57,15 +57,13 @@ _ALL_ROUTES: dict[str, Access] = {
     "api:targets_tree": Access(LEADERS),
 }
 
-ROUTES: dict[str, Access] = {}  # WIP: filled when the pages land
-_ALL_NAV: list[NavItem] = [
+NAV: list[NavItem] = [
     NavItem(_("My targets"), "targets:my", "target", 50),
     NavItem(_("Team attainment"), "targets:team", "table", 55),
     NavItem(_("Target tree"), "targets:tree", "binary-tree", 60),
     NavItem(_("KPI catalogue"), "targets:kpi_list", "list-check", 420),
     NavItem(_("Ramp rules"), "targets:ramp_rules", "stairs-up", 430),
 ]
-NAV: list[NavItem] = []
 
 
 def _active(actor: Any) -> bool:
@@ -115,6 +113,17 @@ def may_set_for_unit(actor: Any, unit: Any) -> bool:
     if not _active(actor):
         return False
     return unit_settable(actor, unit, led_paths(actor))
+
+
+def may_split(actor: Any, unit: Any) -> bool:
+    """May the actor split a unit's target down (they lead the unit or a unit above it)?"""
+    from salesops.org.selectors import led_paths
+
+    if not _active(actor) or actor.role in (Role.HR, Role.FINANCE):
+        return False
+    if actor.role == Role.ADMIN:
+        return True
+    return any(unit.path.startswith(path) for path in led_paths(actor))
 
 
 def may_set(actor: Any, *, person: Any = None, unit: Any = None) -> bool:

@@ -37,6 +37,7 @@ from salesops.targets.splitting import mismatch
 class Cell:
     """One person's standing on one KPI: the target (if any), actual and attainment."""
 
+    kpi: KpiDefinition
     target: Target | None
     actual: Decimal | None
     att: Attainment | None
@@ -85,7 +86,7 @@ def team_table(
                 value = kpis.value_of(kpi, None)
             tgt = by_owner.get((kpi.pk, row.person.pk))
             att = attainment(kpi, tgt.value, value, period, today, tgt.phasing) if tgt else None
-            row.cells.append(Cell(tgt, value, att))
+            row.cells.append(Cell(kpi, tgt, value, att))
     return kpi_list, rows
 
 
