@@ -275,27 +275,34 @@ def tier_standards() -> dict[str, TierStandard]:
 
 
 def overdue_q(standards: dict[str, TierStandard], now: datetime | None = None) -> Q:
-    """A filter for owned customers not contacted within their tier's standard."""
+    """A filter for owned customers not contacted within their tier's standard: more whole
+    days since the last contact (or, never contacted, since they were taken on) than allowed."""
     now = now or timezone.now()
     q = Q(pk__in=[])
     for tier, standard in standards.items():
-        cutoff = now - timedelta(days=standard.max_days_between_contacts)
-        q |= Q(tier=tier) & (Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=cutoff))
+        cutoff = now - timedelta(days=standard.max_days_between_contacts + 1)
+        never = Q(last_contact_at__isnull=True) & (
+            Q(owned_since__lte=cutoff) | Q(owned_since__isnull=True, created_at__lte=cutoff)
+        )
+        q |= Q(tier=tier) & (Q(last_contact_at__lte=cutoff) | never)
     return q & Q(owner__isnull=False)
 
 
 def service_status(
     customer: Customer, standards: dict[str, TierStandard], now: datetime | None = None
 ) -> dict[str, Any]:
-    """Whether the customer is within its tier's contact standard: state, days since the last
-    contact, the standard's maximum, and by how many days it is overdue."""
+    """Whether the customer is within its tier's contact standard: state ("within", "overdue"
+    or "never" contacted), whole days since the last contact (or since it was taken on), the
+    standard's maximum, and by how many days it is overdue (0 when within)."""
     standard = standards.get(customer.tier)
     max_days = standard.max_days_between_contacts if standard else None
-    if customer.last_contact_at is None:
-        return {"state": "never", "days_since": None, "max_days": max_days, "overdue_by": None}
-    days = ((now or timezone.now()) - customer.last_contact_at).days
+    since = customer.last_contact_at or customer.owned_since or customer.created_at
+    days = ((now or timezone.now()) - since).days
     overdue_by = days - max_days if max_days is not None and days > max_days else 0
-    state = "overdue" if overdue_by else "within"
+    if customer.last_contact_at is None:
+        state = "never"
+    else:
+        state = "overdue" if overdue_by else "within"
     return {"state": state, "days_since": days, "max_days": max_days, "overdue_by": overdue_by}
 
 
