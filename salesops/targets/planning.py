@@ -66,15 +66,19 @@ def ramp_rules() -> list[tuple[int, int, int]]:
 
 
 def split_candidates(target: Target) -> list[Owner]:
-    """Who a unit's target can be split to: its active sub-units, then its active sales people."""
+    """Who a unit's target can be split to: its active sub-units, then its active sales people
+    (the unit's leader last: a supervisor often sells too)."""
     unit = target.owner_unit
     if unit is None:
         return []
     units = OrgUnit.objects.filter(parent=unit, is_active=True).order_by("name", "pk")
-    people = User.objects.filter(unit=unit, is_active=True, position__in=SALES_ROLES)
-    owners = [Owner(unit=u) for u in units]
-    owners += [Owner(user=p) for p in people.exclude(pk=unit.leader_id).order_by("username")]
-    return owners
+    people = list(
+        User.objects.filter(unit=unit, is_active=True, position__in=SALES_ROLES).order_by(
+            "username"
+        )
+    )
+    people.sort(key=lambda p: p.pk == unit.leader_id)
+    return [Owner(unit=u) for u in units] + [Owner(user=p) for p in people]
 
 
 def last_year(period: Period) -> Period:

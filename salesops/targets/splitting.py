@@ -34,6 +34,8 @@ def exact_split(total: Decimal, weights: Sequence[Any], step: Decimal = CENT) ->
     """Parts of `total` proportional to `weights`, in multiples of `step`, summing to `total`."""
     if not weights:
         raise ValidationError({"children": _("Choose at least one part to split into.")})
+    if total == 0:
+        return [Decimal("0.00") for _w in weights]
     fractions = [Fraction(str(w)) for w in weights]
     if any(w < 0 for w in fractions):
         raise ValidationError({"weights": _("Weights cannot be negative.")})

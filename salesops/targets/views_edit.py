@@ -148,7 +148,7 @@ def target_split(request: HttpRequest, pk: int) -> HttpResponse:
         chosen = [c for c in candidates if request.POST.get(f"include_{c.key}")]
     else:
         units = [c for c in candidates if c.unit]
-        chosen = units or candidates
+        chosen = units or [c for c in candidates if c.obj != request.user]
     weights, values = _parts(request, [c.key for c in candidates])
     plan, errors = _plan(lambda: planning.org_plan(target, chosen, method, weights, values, ramp))
     if request.method == "POST" and request.POST.get("action") == "save" and not errors:
