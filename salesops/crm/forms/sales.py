@@ -495,13 +495,34 @@ class PersonFilter(SalesForm):
 
 
 class ImportForm(forms.Form):
+    """Step 1 of an import: what, and the file."""
+
     KINDS = [("opportunities", _("Opportunities")), ("activities", _("Activities"))]
 
     kind = forms.ChoiceField(label=_("What to import"), choices=KINDS)
-    file = forms.FileField(label=_("File (CSV or Excel .xlsx)"))
-    mode = forms.ChoiceField(label=_("When a row is bad"), choices=list(MODES.items()))
-    preview = forms.BooleanField(
-        label=_("Only check the file (preview), save nothing"), required=False, initial=True
+    file = forms.FileField(label=_("CSV or Excel file (.csv, .xlsx)"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _styled(self)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
+        if upload.size > 5 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 5 MB; split it."))
+        return upload
+
+
+class ImportConfirmForm(forms.Form):
+    """Step 2 of an import: what to do when some rows are bad."""
+
+    mode = forms.ChoiceField(
+        label=_("If some rows are bad"),
+        choices=list(MODES.items()),
+        initial="all",
+        widget=forms.RadioSelect,
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -15,7 +15,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as L
 
-from salesops.core.imports import Column, Importer, RowError
+from salesops.core.imports import Column, RowError
+from salesops.crm.importers import CrmImporter
 from salesops.crm.models import Activity, Opportunity, Stage
 from salesops.crm.models.choices import Source
 from salesops.crm.selectors import sales as selectors
@@ -24,17 +25,6 @@ from salesops.org.models import ProductLine
 
 TRUE = {"1", "y", "yes", "true", "x", "是", "对", "√"}
 FALSE = {"", "0", "n", "no", "false", "否", "不"}
-
-
-def choice(column: str, value: str, choices: Sequence[tuple[str, Any]], default: str = "") -> str:
-    """A choice given by its code or its label (in the current language)."""
-    text = value.strip().lower()
-    if not text:
-        return default
-    for code, label in choices:
-        if text in (str(code).lower(), str(label).lower()):
-            return str(code)
-    raise RowError(column, _("“%(value)s” is not one of the choices.") % {"value": value})
 
 
 def flag(column: str, value: str) -> bool:
@@ -89,10 +79,18 @@ def money(column: str, value: str) -> Decimal | None:
     return amount.quantize(Decimal("0.01"))
 
 
-class SalesImporter(Importer):
-    """Shared lookups: people of the team, customers, product lines, stages."""
+class SalesImporter(CrmImporter):
+    """Shared lookups: people of the team, customers; choices by code or label."""
 
     example: list[str] = []
+
+    def pick(
+        self, column: str, value: str, choices: Sequence[tuple[Any, Any]], default: str = ""
+    ) -> str:
+        """A choice cell (code or label in any language); empty gives the default."""
+        if not value.strip():
+            return default
+        return self.choice(column, value, [(str(code), label) for code, label in choices])
 
     def person(self, column: str, username: str) -> Any:
         if not username.strip():
@@ -153,17 +151,17 @@ class OpportunityImporter(SalesImporter):
             "owner": self.person("owner", get("owner", "")),
             "expected_close": day("expected_close", get("expected_close", "")),
             "amount": money("amount", get("amount", "")),
-            "source": choice("source", get("source", ""), Source.choices),
+            "source": self.pick("source", get("source", ""), Source.choices),
             "next_step": get("next_step", "").strip(),
             "need_confirmed": flag("need_confirmed", get("need_confirmed", "")),
-            "forecast_category": choice(
+            "forecast_category": self.pick(
                 "forecast_category",
                 get("forecast_category", ""),
                 Opportunity.Forecast.choices,
                 "pipeline",
             ),
             "competitors": get("competitors", "").strip(),
-            "lost_reason": choice(
+            "lost_reason": self.pick(
                 "lost_reason", get("lost_reason", ""), Opportunity.LostReason.choices
             ),
             "stage": self.stage(get("stage", "")),
@@ -256,8 +254,8 @@ class ActivityImporter(SalesImporter):
         "Send the proposal",
     ]
     STATUSES = [
-        (Activity.Status.PLANNED, Activity.Status.PLANNED.label),
-        (Activity.Status.DONE, Activity.Status.DONE.label),
+        (str(Activity.Status.PLANNED), Activity.Status.PLANNED.label),
+        (str(Activity.Status.DONE), Activity.Status.DONE.label),
     ]
 
     def clean_row(self, values: dict[str, str]) -> dict[str, Any]:
@@ -267,10 +265,10 @@ class ActivityImporter(SalesImporter):
         default = "done" if when <= timezone.now() else "planned"
         data = {
             "owner": self.person("owner", get("owner", "")),
-            "kind": choice("kind", get("kind", ""), Activity.Kind.choices),
+            "kind": self.pick("kind", get("kind", ""), Activity.Kind.choices),
             "subject": get("subject", "").strip(),
             "when": when,
-            "status": choice("status", get("status", ""), self.STATUSES, default),
+            "status": self.pick("status", get("status", ""), self.STATUSES, default),
             "customer": None,
             "opportunity": None,
             "contact": None,

@@ -26,6 +26,7 @@ from salesops.core.imports import read_table
 from salesops.core.lists import Col, ListSpec, list_response
 from salesops.core.visibility import get_visible_or_404
 from salesops.crm.forms import sales as forms
+from salesops.crm.importers import drop_stash, stash_rows, stashed
 from salesops.crm.importers.sales import IMPORTERS
 from salesops.crm.models import Activity, Stage
 from salesops.crm.selectors import sales as selectors
@@ -121,7 +122,7 @@ OPPORTUNITY_SPEC = ListSpec(
         ),
     ],
     search=["name", "customer__name", "next_step"],
-    totals={"count": Count("pk"), "amount": Sum("amount"), "weighted": Sum("weighted")},
+    totals={"count": Count("pk"), "amount": Sum("amount"), "weighted_sum": Sum("weighted")},
     default_sort="expected_close",
 )
 
@@ -417,29 +418,70 @@ def activity_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 # --- import -----------------------------------------------------------------------------------
 
 
+def _import_check(request: HttpRequest, upload: Any, context: dict[str, Any]) -> HttpResponse:
+    kind, file = upload.cleaned_data["kind"], upload.cleaned_data["file"]
+    try:
+        rows = read_table(file, file.name)
+    except Exception:  # a damaged or disguised file: openpyxl, zip and csv all raise
+        upload.add_error("file", _("This file cannot be read as CSV or Excel."))
+        return render(request, "crm/sales/import.html", context)
+    importer = IMPORTERS[kind](request.user)
+    result = importer.run(rows, preview=True)
+    stash_rows(request, f"sales:{kind}", file.name, rows)
+    keys = [col.key for col in importer.columns]
+    preview = [[_cell(row.get(k)) for k in keys] for row in result.preview]
+    context.update(stage="preview", kind=kind, filename=file.name, result=result, rows=preview)
+    return render(request, "crm/sales/import.html", context)
+
+
+def _import_run(request: HttpRequest, confirm: Any, context: dict[str, Any]) -> HttpResponse:
+    kept = stashed(request)
+    if kept is None or not kept[0].startswith("sales:") or not confirm.is_valid():
+        messages.error(request, _("The uploaded file is no longer kept; upload it again."))
+        return redirect("crm:sales_import")
+    stash_kind, filename, rows = kept
+    kind = stash_kind.removeprefix("sales:")
+    result = IMPORTERS[kind](request.user).run(rows, mode=confirm.cleaned_data["mode"])
+    if result.saved:
+        drop_stash(request)
+    context.update(stage="done", kind=kind, filename=filename, result=result)
+    return render(request, "crm/sales/import.html", context)
+
+
+def _cell(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)
+
+
 def sales_import(request: HttpRequest) -> HttpResponse:
-    form = forms.ImportForm(
-        request.POST or None,
+    kind = request.POST.get("kind") or request.GET.get("kind") or "opportunities"
+    kind = kind if kind in IMPORTERS else "opportunities"
+    confirming = request.method == "POST" and "confirm" in request.POST
+    upload = forms.ImportForm(
+        None if confirming else (request.POST or None),
         request.FILES or None,
-        initial={"kind": request.GET.get("kind", "opportunities")},
+        initial={"kind": kind},
     )
-    result = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        importer = IMPORTERS[data["kind"]](request.user)
-        rows = read_table(data["file"])
-        result = importer.run(rows, mode=data["mode"], preview=data["preview"])
-        if result.saved:
-            messages.success(request, _("The file is imported."))
-        columns = importer.columns
-    else:
-        columns = IMPORTERS[form["kind"].value() or "opportunities"].columns
-    context = {"form": form, "result": result, "columns": columns}
+    confirm = forms.ImportConfirmForm(request.POST if confirming else None)
+    context: dict[str, Any] = {
+        "upload": upload,
+        "confirm": confirm,
+        "kind": kind,
+        "columns": IMPORTERS[kind].columns,
+        "kinds": forms.ImportForm.KINDS,
+    }
+    if confirming:
+        return _import_run(request, confirm, context)
+    if request.method == "POST" and upload.is_valid():
+        return _import_check(request, upload, context)
     return render(request, "crm/sales/import.html", context)
 
 
 def sales_import_template(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "opportunities")
-    importer = IMPORTERS.get(kind, IMPORTERS["opportunities"])
-    header = [str(c.label) for c in importer.columns]
-    return csv_response(f"{kind}-template", header, [importer.example])
+    kind = kind if kind in IMPORTERS else "opportunities"
+    header = [str(c.label) for c in IMPORTERS[kind].columns]
+    return csv_response(f"{kind}-template", header, [IMPORTERS[kind].example])

@@ -1,0 +1,165 @@
+"""The sales API: JSON in and out, refusals with reasons in the 400 body, visibility."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+
+from salesops.core.services import api_token_create
+from salesops.crm.models import Activity, Opportunity, StageHistory
+from salesops.crm.tests import test_sales_support as make
+from salesops.crm.tests.test_sales_support import english  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+BASE = "/api/v1/crm"
+
+
+class Api:
+    """A token client for one person (English messages)."""
+
+    def __init__(self, user: Any) -> None:
+        _token, secret = api_token_create(actor=user, name="t")
+        self.client = Client()
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        self.auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}", "HTTP_ACCEPT_LANGUAGE": "en"}
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.client.get(BASE + path, params, **self.auth)
+
+    def send(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        call = getattr(self.client, method)
+        return call(BASE + path, data=json.dumps(body or {}), content_type="application/json",
+                    **self.auth)  # fmt: skip
+
+
+def test_stages_and_products_are_listed(cast: Any) -> None:
+    make.product("P-1", "1234.50")
+    api = Api(cast.hr)
+    stages = api.get("/stages").json()
+    assert [s["code"] for s in stages] == [
+        "lead", "need", "proposal", "negotiation", "closing", "won", "lost",
+    ]  # fmt: skip
+    assert stages[2]["requirements"] == ["need_confirmed", "decision_maker", "lines"]
+    products = api.get("/products").json()
+    assert products["count"] == 1
+    assert products["items"][0]["list_price"] == "1234.50"
+    assert products["items"][0]["product_line"] == "Hardware"
+
+
+def test_opportunities_are_listed_within_visibility_with_filters(cast: Any) -> None:
+    mine = make.deal(cast.rep, name="Mine")
+    make.deal(cast.outside_rep, name="Theirs")
+    rep = Api(cast.rep)
+    listed = rep.get("/opportunities").json()
+    assert [o["name"] for o in listed["items"]] == ["Mine"]
+    assert rep.get("/opportunities", stage="need").json()["count"] == 0
+    assert Api(cast.director).get("/opportunities", limit=1).json()["count"] == 2
+    assert rep.get(f"/opportunities/{mine.pk}").json()["stage_code"] == "lead"
+    other = Opportunity.objects.get(name="Theirs")
+    assert rep.get(f"/opportunities/{other.pk}").status_code == 404
+
+
+def test_a_deal_is_created_lined_and_moved(cast: Any) -> None:
+    acme = make.customer(cast.rep)
+    api = Api(cast.rep)
+    created = api.send("post", "/opportunities", {"customer_id": acme.pk, "name": "API deal"})
+    assert created.status_code == 201
+    deal = created.json()
+    line = api.send("post", f"/opportunities/{deal['id']}/lines",
+                    {"product_id": make.product("P-33", "33.33").pk, "quantity": "3",
+                     "discount_pct": "10"})  # fmt: skip
+    assert (line.status_code, line.json()["total"], line.json()["unit_price"]) == (
+        201,
+        "89.99",
+        "33.33",
+    )
+    detail = api.get(f"/opportunities/{deal['id']}").json()
+    assert (detail["amount"], detail["weighted_amount"]) == ("89.99", "9.00")
+    moved = api.send("post", f"/opportunities/{deal['id']}/move",
+                     {"stage": "lost", "lost_reason": "price"})  # fmt: skip
+    assert (moved.status_code, moved.json()["stage_code"], moved.json()["lost_reason"]) == (
+        200,
+        "lost",
+        "price",
+    )
+
+
+def test_a_refused_move_answers_400_with_every_reason_and_changes_nothing(cast: Any) -> None:
+    opp = make.deal(cast.rep)
+    response = Api(cast.rep).send("post", f"/opportunities/{opp.pk}/move", {"stage": "proposal"})
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "Invalid input",
+        "errors": {
+            "stage": [
+                "The customer's need is not confirmed.",
+                "No decision maker is named (a contact whose role is decision maker).",
+                "The deal has no product lines with an amount above zero.",
+            ]
+        },
+    }
+    assert Opportunity.objects.get(pk=opp.pk).stage.code == "lead"
+    assert StageHistory.objects.filter(opportunity=opp).count() == 1
+
+
+def test_lost_without_a_reason_is_a_400_on_lost_reason(cast: Any) -> None:
+    opp = make.deal(cast.rep)
+    response = Api(cast.rep).send("post", f"/opportunities/{opp.pk}/move", {"stage": "lost"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"lost_reason": ["Say why the deal was lost."]}
+
+
+def test_update_and_line_removal(cast: Any) -> None:
+    opp = make.ready_deal(cast.rep)
+    api = Api(cast.rep)
+    day = (timezone.localdate() + timedelta(days=60)).isoformat()
+    patched = api.send("patch", f"/opportunities/{opp.pk}",
+                       {"expected_close": day, "competitors": "Rival Inc"})  # fmt: skip
+    assert (patched.json()["close_date_changes"], patched.json()["competitors"]) == (1, "Rival Inc")
+    line_id = patched.json()["lines"][0]["id"]
+    assert api.send("delete", f"/opportunity-lines/{line_id}").status_code == 204
+    assert api.get(f"/opportunities/{opp.pk}").json()["amount"] == "0.00"
+
+
+def test_the_channel_manager_sees_a_partner_deal_but_cannot_change_it(cast: Any) -> None:
+    opp = make.deal(cast.rep, partner=make.partner(cast.channel_manager))
+    api = Api(cast.channel_manager)
+    assert api.get(f"/opportunities/{opp.pk}").status_code == 200
+    patched = api.send("patch", f"/opportunities/{opp.pk}", {"next_step": "Mine now"})
+    assert patched.status_code == 404
+    assert Opportunity.objects.get(pk=opp.pk).next_step == ""
+
+
+def test_finance_and_hr_get_403_on_deals(cast: Any) -> None:
+    assert Api(cast.finance).get("/opportunities").status_code == 403
+    assert Api(cast.hr).get("/activities").status_code == 403
+
+
+def test_activities_are_logged_listed_and_completed(cast: Any) -> None:
+    acme = make.customer(cast.rep)
+    api = Api(cast.rep)
+    due = (timezone.now() + timedelta(days=1)).isoformat()
+    logged = api.send("post", "/activities", {"kind": "visit", "subject": "Visit", "due_at": due,
+                                              "customer_id": acme.pk,
+                                              "companion_ids": [cast.supervisor.pk]})  # fmt: skip
+    body = logged.json()
+    assert (logged.status_code, body["status"], body["is_coaching"], body["companion_ids"]) == (
+        201,
+        "planned",
+        True,
+        [cast.supervisor.pk],
+    )
+    assert api.get("/activities", status="planned").json()["count"] == 1
+    done = api.send("post", f"/activities/{body['id']}/complete", {"outcome": "Signed up"})
+    assert (done.status_code, done.json()["status"]) == (200, "done")
+    activity = Activity.objects.get(pk=body["id"])
+    assert activity.customer is not None
+    assert activity.customer.last_contact_at == activity.done_at
+    again = api.send("post", f"/activities/{body['id']}/complete", {})
+    assert again.status_code == 400
