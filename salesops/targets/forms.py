@@ -12,10 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from salesops.core.periods import Period
 from salesops.org.models import OrgUnit, User
-from salesops.org.selectors import led_paths
 from salesops.targets import kpis
 from salesops.targets.models import KpiDefinition
-from salesops.targets.permissions import unit_settable
+from salesops.targets.permissions import actor_led_paths, unit_settable
 from salesops.targets.selectors import kpi_catalogue, led_units, visible_people
 
 
@@ -37,7 +36,7 @@ def period_choices(today: date) -> list[tuple[str, Any]]:
 
 def owner_choices(actor: Any, people_only: bool = False) -> list[tuple[str, Any]]:
     """The units and people the actor may set targets for, as "unit:ID" / "user:ID"."""
-    paths = led_paths(actor)
+    paths = actor_led_paths(actor)
     admin = actor.role == "admin"
     units = (
         []

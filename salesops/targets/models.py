@@ -81,7 +81,7 @@ class KpiDefinition(TimeStamped):
     visibility = AllSignedIn()
 
     class Meta:
-        ordering = ["kind", "order", "code"]
+        ordering = ["order", "code"]
         verbose_name = _("KPI")
         verbose_name_plural = _("KPIs")
 
@@ -110,7 +110,7 @@ class TargetVisibility:
     lead (their subtree); administrators all. HR and finance see none: targets are sales data."""
 
     def apply(self, qs: models.QuerySet, actor: Any, prefix: str = "") -> models.QuerySet:
-        from salesops.org.selectors import led_paths
+        from salesops.targets.permissions import actor_led_paths
 
         if actor is None or not actor.is_authenticated or not actor.is_active:
             return qs.none()
@@ -120,7 +120,7 @@ class TargetVisibility:
         if scope.everything:
             return qs
         q = Q(pk__in=[]) if scope.empty else scope.q(f"{prefix}owner_user")
-        for path in led_paths(actor):
+        for path in actor_led_paths(actor):
             q |= Q(**{f"{prefix}owner_unit__path__startswith": path})
         return qs.filter(q)
 

@@ -66,6 +66,16 @@ NAV: list[NavItem] = [
 ]
 
 
+def actor_led_paths(actor: Any) -> list[str]:
+    """The paths of the units the actor leads, read once per request (kept on the actor)."""
+    from salesops.org.selectors import led_paths
+
+    cache: dict[str, Any] = actor.__dict__
+    if "_targets_led_paths" not in cache:
+        cache["_targets_led_paths"] = led_paths(actor)
+    return cache["_targets_led_paths"]  # type: ignore[no-any-return]
+
+
 def _active(actor: Any) -> bool:
     return bool(actor is not None and actor.is_authenticated and actor.is_active)
 
@@ -108,22 +118,18 @@ def unit_settable(actor: Any, unit: Any, paths: list[str]) -> bool:
 def may_set_for_unit(actor: Any, unit: Any) -> bool:
     """Leaders set targets of the units below the ones they lead; a director also the units
     they lead themselves (the company); administrators any unit."""
-    from salesops.org.selectors import led_paths
-
     if not _active(actor):
         return False
-    return unit_settable(actor, unit, led_paths(actor))
+    return unit_settable(actor, unit, actor_led_paths(actor))
 
 
 def may_split(actor: Any, unit: Any) -> bool:
     """May the actor split a unit's target down (they lead the unit or a unit above it)?"""
-    from salesops.org.selectors import led_paths
-
     if not _active(actor) or actor.role in (Role.HR, Role.FINANCE):
         return False
     if actor.role == Role.ADMIN:
         return True
-    return any(unit.path.startswith(path) for path in led_paths(actor))
+    return any(unit.path.startswith(path) for path in actor_led_paths(actor))
 
 
 def may_set(actor: Any, *, person: Any = None, unit: Any = None) -> bool:

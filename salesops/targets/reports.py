@@ -14,11 +14,10 @@ from django.db.models import QuerySet
 
 from salesops.core.periods import Period
 from salesops.org.models import OrgUnit, User
-from salesops.org.selectors import led_paths
 from salesops.targets import kpis
 from salesops.targets.models import KpiDefinition, ManualResult, Target
 from salesops.targets.pacing import Attainment, attainment
-from salesops.targets.permissions import unit_settable
+from salesops.targets.permissions import actor_led_paths, unit_settable
 from salesops.targets.selectors import (
     attach,
     led_units,
@@ -71,7 +70,7 @@ def team_table(
     if kpi_list is None:
         used = {t.kpi_id for t in found}
         kpi_list = sorted(
-            {t.kpi for t in found if t.kpi_id in used}, key=lambda k: (k.kind, k.order, k.code)
+            {t.kpi for t in found if t.kpi_id in used}, key=lambda k: (k.order, k.code)
         )
     by_owner = {(t.kpi_id, t.owner_user_id): t for t in found}
     rows = [Row(p, []) for p in people]
@@ -143,7 +142,7 @@ def tree(*, actor: Any, kpi: KpiDefinition, period: Period, today: date) -> list
     for t in found:
         if t.parent_id:
             kids.setdefault(t.parent_id, []).append(t)
-    paths = led_paths(actor)
+    paths = actor_led_paths(actor)
     actuals = (
         unit_values(kpi, period, [u.pk for u in units], unit_paths()) if not (kpi.is_manual) else {}
     )
@@ -206,7 +205,7 @@ def history(
     qs = qs.filter(owner_user=user) if user is not None else qs.filter(owner_unit=unit)
     found = attach(qs, today)
     rows: dict[int, dict[str, Any]] = {}
-    for t in sorted(found, key=lambda t: (t.kpi.kind, t.kpi.order)):
+    for t in sorted(found, key=lambda t: (t.kpi.order, t.kpi.code)):
         row = rows.setdefault(t.kpi_id, {"kpi": t.kpi, "cells": dict.fromkeys(keys)})
         row["cells"][t.period_key] = t
     for row in rows.values():

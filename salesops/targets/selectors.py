@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from salesops.core.periods import Period
 from salesops.org.models import OrgUnit, User
+from salesops.org.roles import SALES_ROLES
 from salesops.targets import kpis
 from salesops.targets.models import KpiDefinition, ManualResult, Target
 from salesops.targets.pacing import STRETCH, Attainment, attainment
@@ -137,7 +138,7 @@ def my_targets(
     """The actor's own targets for the periods containing today, with attainment."""
     keys = [Period.containing(kind, today).key for kind in kinds]
     qs = targets(actor=actor).filter(owner_user=actor, period_key__in=keys)
-    return attach(qs.order_by("kpi__kind", "kpi__order", "period_start", "period_kind"), today)
+    return attach(qs.order_by("kpi__order", "period_start", "period_kind"), today)
 
 
 def proposals(*, actor: Any) -> QuerySet[Target]:
@@ -190,8 +191,9 @@ def stretch_flag(target: Target, history: list[dict[str, Any]]) -> Decimal | Non
 
 
 def visible_people(*, actor: Any, unit: OrgUnit | None) -> QuerySet[User]:
-    """Active people the actor may see, in a unit's subtree when one is given."""
-    qs = User.objects.visible_to(actor).filter(is_active=True).select_related("unit")
+    """Active sales people the actor may see, in a unit's subtree when one is given."""
+    qs = User.objects.visible_to(actor).filter(is_active=True, position__in=SALES_ROLES)
+    qs = qs.select_related("unit")
     if unit is not None:
         qs = qs.filter(unit__path__startswith=unit.path)
     return qs.order_by("unit__path", "username")
