@@ -58,7 +58,9 @@ def test_preferences_save_language_and_time_zone(cast: Any, client_for: Any) -> 
 
 def _without_csrf(content: bytes) -> str:
     """The page with its per-request CSRF tokens blanked out."""
-    return re.sub(r'("X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[^"]+', r"\1", content.decode())
+    return re.sub(
+        r'("X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[^"]+', r"\1", content.decode()
+    )
 
 
 def test_missing_and_forbidden_objects_answer_the_same(cast: Any, client_for: Any) -> None:
