@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -238,8 +238,10 @@ class LineChange:
 
 def line_total(quantity: Decimal, unit_price: Decimal, discount_pct: Decimal) -> Decimal:
     """Quantity × unit price less the discount, rounded half up to the cent."""
-    raw = Decimal(quantity) * Decimal(unit_price) * (HUNDRED - Decimal(discount_pct)) / HUNDRED
-    return raw.quantize(CENT, rounding=ROUND_HALF_UP)
+    with localcontext() as ctx:
+        ctx.prec = 60
+        gross = Decimal(quantity) * Decimal(unit_price) * (HUNDRED - Decimal(discount_pct))
+        return (gross / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _check_line(number: int, change: LineChange) -> None:
