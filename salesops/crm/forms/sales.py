@@ -97,7 +97,12 @@ class OpportunityFilter(ActorFilter):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", _("Open, won and lost")), *Stage.Kind.choices],
+        choices=[
+            ("", _("Open deals")),
+            ("won", _("Won")),
+            ("lost", _("Lost")),
+            ("all", _("Open, won and lost")),
+        ],
     )
     stage = forms.ModelChoiceField(
         label=_("Stage"), queryset=Stage.objects.none(), required=False, empty_label=_("All stages")
@@ -126,8 +131,9 @@ class OpportunityFilter(ActorFilter):
 
     def apply(self, qs: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
         data = self.cleaned_data
-        if data.get("status"):
-            qs = qs.filter(stage__kind=data["status"])
+        status = data.get("status") or ""
+        if status != "all" and not data.get("stage"):
+            qs = qs.filter(stage__kind=status or Stage.Kind.OPEN)
         if data.get("stage"):
             qs = qs.filter(stage=data["stage"])
         if data.get("owner"):
@@ -373,7 +379,11 @@ class ActivityForm(SalesForm):
         )
         self.fields["lead"].queryset = selectors.open_leads(actor=self.actor)
         self.fields["owner"].queryset = selectors.team_members(actor=self.actor)
-        self.fields["companions"].queryset = selectors.companion_choices(actor=self.actor)
+        companions = self.fields["companions"]
+        companions.queryset = selectors.companion_choices(actor=self.actor).exclude(
+            pk=self.actor.pk
+        )
+        companions.label_from_instance = lambda u: f"{u} · {u.get_position_display()}"
         self.fields["customer"].widget.attrs.update(
             {
                 "data-testid": "activity-customer",

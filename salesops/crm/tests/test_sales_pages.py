@@ -95,14 +95,19 @@ def test_opportunity_filters(cast: Any, client_en: Any) -> None:
         return sorted(o.name for o in page)
 
     assert names(status="lost") == ["Deal 01"]
-    assert names(status="open") == ["Deal 00", "Deal 02"]
+    assert names(status="") == ["Deal 00", "Deal 02"]  # open deals by default
+    assert names(status="all") == ["Deal 00", "Deal 01", "Deal 02"]
+    assert names(stage=make.stage("lost").pk) == ["Deal 01"]  # a stage overrides the status
     assert names(stage=make.stage("lead").pk) == ["Deal 00", "Deal 02"]
-    assert names(owner=cast.rep.pk) == ["Deal 00", "Deal 01", "Deal 02"]
+    assert names(status="all", owner=cast.rep.pk) == ["Deal 00", "Deal 01", "Deal 02"]
     assert names(owner=cast.peer_rep.pk) == []
-    assert names(product_line=make.product_line().pk) == ["Deal 00", "Deal 01", "Deal 02"]
+    everything = ["Deal 00", "Deal 01", "Deal 02"]
+    assert names(status="all", product_line=make.product_line().pk) == everything
     assert names(close_to=(timezone.localdate() + timedelta(days=6)).isoformat()) == ["Deal 00"]
     assert names(tier="strategic") == []
     assert names(q="02") == ["Deal 02"]
+    default = client.get(url).context["page"]
+    assert sorted(o.name for o in default) == ["Deal 00", "Deal 02"]
 
 
 def test_the_opportunity_export_has_the_same_rows(cast: Any, client_en: Any) -> None:
@@ -115,9 +120,15 @@ def test_the_opportunity_export_has_the_same_rows(cast: Any, client_en: Any) -> 
 
 
 @pytest.mark.parametrize(
-    "route", ["crm:opportunity_list", "crm:pipeline_board", "crm:activity_list",
-              "crm:my_activities", "crm:product_list"],
-)  # fmt: skip
+    "route",
+    [
+        "crm:opportunity_list",
+        "crm:pipeline_board",
+        "crm:activity_list",
+        "crm:my_activities",
+        "crm:product_list",
+    ],
+)
 def test_list_pages_run_a_constant_number_of_queries(cast: Any, client_en: Any, route: str) -> None:
     client = client_en("supervisor")
     url = reverse(route)
@@ -128,8 +139,13 @@ def test_list_pages_run_a_constant_number_of_queries(cast: Any, client_en: Any, 
         for i, opp in enumerate(deals):
             Opportunity.objects.filter(pk=opp.pk).update(stage=make.stage(stages[i % 3]))
             make.planned(cast.rep, opp.customer, f"{tag} call {i}", days=-1 if i % 2 else 2)
-            services.activity_log(actor=cast.supervisor, kind="visit", subject=f"{tag} {i}",
-                                  customer=opp.customer, done_at=timezone.now())  # fmt: skip
+            services.activity_log(
+                actor=cast.supervisor,
+                kind="visit",
+                subject=f"{tag} {i}",
+                customer=opp.customer,
+                done_at=timezone.now(),
+            )
             make.product(f"{tag}-{i}", "9.99")
 
     grow(3, "A")
@@ -149,8 +165,13 @@ def test_the_detail_page_shows_path_lines_history_and_next_criteria(
     response = client_en("manager").get(reverse("crm:opportunity_detail", args=[opp.pk]))
     body = response.content.decode()
     states = [(s["stage"].code, s["state"]) for s in response.context["path"]]
-    assert states == [("lead", "done"), ("need", "current"), ("proposal", "todo"),
-                      ("negotiation", "todo"), ("closing", "todo")]  # fmt: skip
+    assert states == [
+        ("lead", "done"),
+        ("need", "current"),
+        ("proposal", "todo"),
+        ("negotiation", "todo"),
+        ("closing", "todo"),
+    ]
     assert [s.row.stage.code for s in response.context["stays"]] == ["lead", "need"]
     assert response.context["unmet"] == []  # ready for the proposal stage
     assert 'data-testid="move-form"' in body and "1,000.00" in body
@@ -174,8 +195,13 @@ def test_a_deal_is_created_and_edited_through_the_forms(cast: Any, client_en: An
     opp = Opportunity.objects.get(name="ERP")
     assert response.status_code == 302 and opp.stage.code == "lead"
     day = timezone.localdate() + timedelta(days=30)
-    data = {"name": "ERP rollout", "owner": cast.rep.pk, "forecast_category": "commit",
-            "expected_close": day.isoformat(), "need_confirmed": "on"}  # fmt: skip
+    data = {
+        "name": "ERP rollout",
+        "owner": cast.rep.pk,
+        "forecast_category": "commit",
+        "expected_close": day.isoformat(),
+        "need_confirmed": "on",
+    }
     assert client.post(reverse("crm:opportunity_edit", args=[opp.pk]), data).status_code == 302
     data["expected_close"] = (day + timedelta(days=7)).isoformat()
     client.post(reverse("crm:opportunity_edit", args=[opp.pk]), data)
@@ -212,9 +238,10 @@ def test_a_line_is_added_at_the_list_price_through_the_form(cast: Any, client_en
 def test_a_refused_form_move_shows_every_reason(cast: Any, client_en: Any) -> None:
     opp = make.deal(cast.rep)
     response = client_en("rep").post(
-        reverse("crm:opportunity_move", args=[opp.pk]), {"stage": make.stage("proposal").pk},
+        reverse("crm:opportunity_move", args=[opp.pk]),
+        {"stage": make.stage("proposal").pk},
         follow=True,
-    )  # fmt: skip
+    )
     body = response.content.decode()
     assert "The customer&#x27;s need is not confirmed." in body
     assert "The deal has no product lines with an amount above zero." in body
@@ -234,9 +261,10 @@ def test_the_board_moves_a_card_and_reports_refusals_as_json(cast: Any, client_e
     }
     assert StageHistory.objects.filter(opportunity=opp).count() == 1
     moved = client.post(
-        url, {"stage": make.stage("lost").pk, "lost_reason": "competitor"},
+        url,
+        {"stage": make.stage("lost").pk, "lost_reason": "competitor"},
         HTTP_ACCEPT="application/json",
-    )  # fmt: skip
+    )
     assert (moved.status_code, json.loads(moved.content)["stage"]) == (200, "lost")
 
 
@@ -249,8 +277,12 @@ def test_the_board_shows_columns_with_totals_and_caps_cards(cast: Any, client_en
     data = selectors.board(actor=cast.supervisor, cap=2)
     lead, need = data["columns"][0], data["columns"][1]
     assert (lead.count, lead.amount, lead.weighted, len(lead.cards), lead.more) == (
-        3, Decimal("600.00"), Decimal("60.00"), 2, 1,
-    )  # fmt: skip
+        3,
+        Decimal("600.00"),
+        Decimal("60.00"),
+        2,
+        1,
+    )
     assert (need.count, need.amount, need.weighted) == (1, Decimal("400.00"), Decimal("100.00"))
     assert [c.pk for c in lead.cards] == [deals[2].pk, deals[1].pk]  # largest first
     old = lead.cards[0]
@@ -261,8 +293,13 @@ def test_the_board_shows_columns_with_totals_and_caps_cards(cast: Any, client_en
         reverse("crm:pipeline_board"), {"owner": cast.peer_rep.pk}
     )
     assert only_peer.content.decode().count('data-testid="board-card"') == 0
-    assert client_en("outside_rep").get(reverse("crm:pipeline_board")).content.decode().count(
-        'data-testid="board-card"') == 0  # fmt: skip
+    assert (
+        client_en("outside_rep")
+        .get(reverse("crm:pipeline_board"))
+        .content.decode()
+        .count('data-testid="board-card"')
+        == 0
+    )
 
 
 # --- activities -------------------------------------------------------------------------------
@@ -274,9 +311,15 @@ def test_an_activity_is_logged_and_completed_through_the_pages(cast: Any, client
     due = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     response = client.post(
         reverse("crm:activity_create"),
-        {"kind": "call", "subject": "Check in", "state": "planned", "due_at": due,
-         "customer": acme.pk, "owner": cast.rep.pk},
-    )  # fmt: skip
+        {
+            "kind": "call",
+            "subject": "Check in",
+            "state": "planned",
+            "due_at": due,
+            "customer": acme.pk,
+            "owner": cast.rep.pk,
+        },
+    )
     assert response.status_code == 302
     call = Activity.objects.get(subject="Check in")
     assert (call.status, call.customer_id) == ("planned", acme.pk)
@@ -296,9 +339,14 @@ def test_a_planned_activity_without_a_time_is_refused_on_the_form(
     acme = make.customer(cast.rep)
     response = client_en("rep").post(
         reverse("crm:activity_create"),
-        {"kind": "call", "subject": "When?", "state": "planned", "customer": acme.pk,
-         "owner": cast.rep.pk},
-    )  # fmt: skip
+        {
+            "kind": "call",
+            "subject": "When?",
+            "state": "planned",
+            "customer": acme.pk,
+            "owner": cast.rep.pk,
+        },
+    )
     assert response.status_code == 200 and "due_at" in response.context["form"].errors
     assert not Activity.objects.exists()
 

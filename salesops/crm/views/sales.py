@@ -129,12 +129,10 @@ OPPORTUNITY_SPEC = ListSpec(
 
 def opportunity_list(request: HttpRequest) -> HttpResponse:
     spec = replace(OPPORTUNITY_SPEC, filter_form=forms.OpportunityFilter.for_actor(request.user))
-    return list_response(
-        request,
-        spec,
-        selectors.opportunities(actor=request.user),
-        "crm/sales/opportunity_list.html",
-    )
+    qs = selectors.opportunities(actor=request.user)
+    if not request.GET:  # the filter form's default: open deals
+        qs = qs.filter(stage__kind=Stage.Kind.OPEN)
+    return list_response(request, spec, qs, "crm/sales/opportunity_list.html")
 
 
 def opportunity_create(request: HttpRequest) -> HttpResponse:
@@ -368,6 +366,9 @@ def activity_create(request: HttpRequest) -> HttpResponse:
     initial.update({k: request.GET[k] for k in keys if request.GET.get(k)})
     if request.GET.getlist("companions"):
         initial["companions"] = request.GET.getlist("companions")
+    if "opportunity" in initial and "customer" not in initial:
+        deals = selectors.opportunities(actor=request.user).filter(pk=str(initial["opportunity"]))
+        initial["customer"] = deals.values_list("customer_id", flat=True).first()
     form = forms.ActivityForm(request.POST or None, actor=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         activity = _save(
