@@ -190,10 +190,10 @@ def customer_merge(*, actor: Any, survivor: Customer, duplicate: Customer) -> Cu
     check_leader(actor)
     if survivor.pk == duplicate.pk:
         raise ValidationError({"duplicate": _("Choose another customer to merge.")})
-    both = Customer.objects.visible_to(actor).filter(
-        pk__in=[survivor.pk, duplicate.pk], merged_into__isnull=True
-    )
-    if len(list(both.select_for_update())) != 2:
+    pks = [survivor.pk, duplicate.pk]
+    list(Customer.objects.select_for_update().filter(pk__in=pks))  # lock both rows first
+    both = Customer.objects.visible_to(actor).filter(pk__in=pks, merged_into__isnull=True)
+    if both.count() != 2:
         raise ValidationError(
             {"duplicate": _("Both customers must be visible to you and not merged.")}
         )
