@@ -101,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "salesops.core.context_processors.navigation",
+                "salesops.insights.context_processors.alert_badge",
             ],
         },
     },

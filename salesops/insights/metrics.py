@@ -1,0 +1,331 @@
+"""Every figure insights shows, defined once: the records behind it and how they add up.
+
+A figure is an aggregate over a queryset that starts from the viewer's visible records; the
+drill-down page lists exactly that queryset, so a headline figure always equals its list.
+
+Dated figures (won revenue, win rate, cycle, new customers, activities, ...) use the targets
+app's KPI sources (`salesops.targets.kpis`): the same record sets, dates and owner, so a won
+revenue here is the actual of a won-revenue target there. A record belongs to the unit its
+owner was in on the record's date (`kpis.unit_at_row`); open deals, to their owner's unit today.
+
+Every aggregate is made of additive parts (n, total, num, amount, weighted), so people add up
+to units and grouped results roll up over the unit tree in Python without more queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import (
+    Count,
+    DateField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Trunc, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from salesops.core.money import CENT, ZERO
+from salesops.core.periods import Period
+from salesops.crm.models import Opportunity, Stage, StageHistory
+from salesops.crm.selectors.sales import weighted_amount
+from salesops.insights.lens import Lens, subtree
+from salesops.org.models import OrgUnit
+from salesops.targets import kpis
+from salesops.targets.catalogue import BUILTIN, definition
+from salesops.targets.models import KpiDefinition
+
+DEALS, ACTIVITIES, STAYS = "deals", "activities", "stays"
+DAY = Decimal(86_400_000_000)
+
+# Insights' own definitions over the KPI sources (no targets are set on these).
+OWN: dict[str, dict[str, Any]] = {
+    "lost_deals": {
+        "source": "closed_deals",
+        "aggregate": "sum",
+        "measure": "amount",
+        "date_field": "closed_at",
+        "filters": {"stage_kind": "lost"},
+    },
+    "closed_deals": {
+        "source": "closed_deals",
+        "aggregate": "sum",
+        "measure": "amount",
+        "date_field": "closed_at",
+    },
+    "deals_opened": {
+        "source": "opportunities",
+        "aggregate": "sum",
+        "measure": "amount",
+        "date_field": "created_at",
+    },
+    "activities_done": {"source": "activities", "aggregate": "count", "date_field": "done_at"},
+}
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A figure: its label and unit, which records it lists, and how it is computed."""
+
+    key: str
+    label: Any
+    unit: str  # money, count, percent, days
+    records: str  # deals, activities or stays
+    kpi: str = ""  # dated figures: a KPI code (the catalogue's or one of OWN)
+    state: str = ""  # other figures: "open", "coverage" or "stays"
+
+
+METRICS: dict[str, Metric] = {
+    m.key: m
+    for m in (
+        Metric("won", _("Won revenue"), "money", DEALS, kpi="won_revenue"),
+        Metric("win_rate", _("Win rate"), "percent", DEALS, kpi="win_rate"),
+        Metric("closed", _("Closed deals"), "money", DEALS, kpi="closed_deals"),
+        Metric("lost", _("Lost deals"), "money", DEALS, kpi="lost_deals"),
+        Metric("cycle", _("Average sales cycle"), "days", DEALS, kpi="sales_cycle"),
+        Metric("new_customers", _("New customers"), "count", DEALS, kpi="new_customers"),
+        Metric("opened", _("Deals opened"), "money", DEALS, kpi="deals_opened"),
+        Metric("activities", _("Activities done"), "count", ACTIVITIES, kpi="activities_done"),
+        Metric("coaching", _("Coaching visits"), "count", ACTIVITIES, kpi="coaching_visits"),
+        Metric("pipeline", _("Open pipeline"), "money", DEALS, state="open"),
+        Metric("coverage", _("Pipeline closing in the period"), "money", DEALS, state="coverage"),
+        Metric("stays", _("Time in stage"), "days", STAYS, state="stays"),
+    )
+}
+
+
+def kpi_definitions(codes: Iterable[str]) -> dict[str, KpiDefinition]:
+    """KPI definitions by code: the catalogue's rows (as administrators keep them), else the
+    shipped definition, and insights' own (one query)."""
+    codes = set(codes)
+    found = {k.code: k for k in KpiDefinition.objects.filter(code__in=codes & set(BUILTIN))}
+    for code in codes - set(found):
+        values = definition(code) if code in BUILTIN else {"code": code, **OWN[code]}
+        values.pop("code", None)
+        found[code] = KpiDefinition(code=code, **values)
+    return found
+
+
+# --- additive parts -----------------------------------------------------------------------------
+
+
+def as_decimal(value: Any) -> Decimal:
+    """A database sum as Decimal: durations in days, None as zero."""
+    if value is None:
+        return ZERO
+    if isinstance(value, timedelta):
+        return Decimal(value // timedelta(microseconds=1)) / DAY
+    return Decimal(value)
+
+
+Parts = dict[str, Any]
+
+
+def add(a: Parts, b: Parts) -> Parts:
+    """The sum of two sets of parts."""
+    return {k: a.get(k, 0) + b.get(k, 0) for k in set(a) | set(b)}
+
+
+def kpi_aggregates(kpi: KpiDefinition) -> dict[str, Any]:
+    """The aggregates whose results are the KPI's additive parts."""
+    source = kpis.SOURCES[kpi.source]
+    parts: dict[str, Any] = {"n": Count(source.count)}
+    if kpi.measure:
+        parts["total"] = Sum(source.measures[kpi.measure].expression())
+    if kpi.aggregate == "ratio":
+        parts["num"] = Count(source.count, filter=kpis.filter_q(source, kpi.numerator))
+    return parts
+
+
+# Named apart from the `weighted` annotation they sum: an aggregate that takes the name of the
+# annotation it reads makes Django write SUM("weighted") over a column that does not exist.
+DEAL_AGGREGATES = {"n": Count("pk"), "amount": Sum("amount"), "weighted_sum": Sum("weighted")}
+RENAMED = {"weighted_sum": "weighted"}
+
+
+def _clean(row: dict[str, Any]) -> Parts:
+    parts: Parts = {}
+    for key in ("n", "num"):
+        if key in row:
+            parts[key] = row[key] or 0
+    for key in ("total", "amount", "weighted", "weighted_sum"):
+        if key in row:
+            parts[RENAMED.get(key, key)] = as_decimal(row[key])
+    return parts
+
+
+def value(metric: Metric, parts: Parts | None, kpi: KpiDefinition | None = None) -> Any:
+    """A figure's value from its parts (None when an average or a rate has no rows)."""
+    parts = parts or {}
+    if kpi is not None:
+        comps = kpis.Components(parts.get("total", ZERO), parts.get("n", 0), parts.get("num", 0))
+        return kpis.value_of(kpi, comps)
+    if metric.state == "stays":
+        n = parts.get("n", 0)
+        return (parts.get("total", ZERO) / n).quantize(CENT, ROUND_HALF_UP) if n else None
+    if metric.state == "coverage":
+        return parts.get("weighted", ZERO)
+    return parts.get("amount", ZERO)
+
+
+# --- the records behind each figure ------------------------------------------------------------
+
+
+def in_unit(qs: QuerySet, unit: OrgUnit | None) -> QuerySet:
+    """Rows whose owner was in the unit's subtree on the row's date (kpi_owner, kpi_day set)."""
+    if unit is None:
+        return qs
+    return qs.annotate(kpi_unit=kpis.unit_at_row()).filter(kpi_unit__in=subtree(unit).values("pk"))
+
+
+def _narrow(qs: QuerySet, lens: Lens) -> QuerySet:
+    if lens.person is not None:
+        qs = qs.filter(kpi_owner=lens.person.pk)
+    return in_unit(qs, lens.unit)
+
+
+def dated(lens: Lens, kpi: KpiDefinition, start: date, end: date) -> QuerySet:
+    """The visible records of a KPI from start to end, of the lens's unit or person."""
+    model = kpis.SOURCES[kpi.source].model_class()
+    qs = kpis.records(kpi, start, end, model.objects.visible_to(lens.actor))
+    return _narrow(qs, lens)
+
+
+def open_deals(lens: Lens) -> QuerySet[Opportunity]:
+    """The visible open deals of the lens's unit or person, with their weighted amount."""
+    qs = Opportunity.objects.visible_to(lens.actor).filter(
+        stage__kind=Stage.Kind.OPEN, closed_at__isnull=True
+    )
+    qs = qs.annotate(
+        kpi_owner=F("owner"), kpi_day=Value(lens.today, DateField()), weighted=weighted_amount()
+    )
+    return _narrow(qs, lens)
+
+
+def coverage_deals(lens: Lens) -> QuerySet[Opportunity]:
+    """Open deals expected to close in what is left of the window (from today on)."""
+    rest = lens.window.remaining_from(lens.today)
+    qs = open_deals(lens)
+    if rest is None:
+        return qs.none()
+    return qs.filter(expected_close__gte=rest[0], expected_close__lte=rest[1])
+
+
+def stays(lens: Lens, start: date, end: date) -> QuerySet[StageHistory]:
+    """Finished stays in open stages that ended in the window, with their duration."""
+    first, after = kpis.local_bounds(start, end)
+    qs = StageHistory.objects.visible_to(lens.actor).filter(
+        stage__kind=Stage.Kind.OPEN, left_at__gte=first, left_at__lt=after
+    )
+    qs = qs.annotate(
+        kpi_owner=F("opportunity__owner"),
+        kpi_day=TruncDate("left_at", tzinfo=timezone.get_default_timezone()),
+        duration=ExpressionWrapper(F("left_at") - F("entered_at"), output_field=DurationField()),
+    )
+    return _narrow(qs, lens)
+
+
+def records(lens: Lens, metric: Metric, kpi: KpiDefinition | None = None) -> QuerySet:
+    """The records behind a figure for a lens."""
+    if metric.state == "open":
+        return open_deals(lens)
+    if metric.state == "coverage":
+        return coverage_deals(lens)
+    if metric.state == "stays":
+        return stays(lens, lens.window.start, lens.window.end)
+    kpi = kpi or kpi_definitions([metric.kpi])[metric.kpi]
+    return dated(lens, kpi, lens.window.start, lens.window.end)
+
+
+def aggregates(metric: Metric, kpi: KpiDefinition | None) -> dict[str, Any]:
+    """The aggregates giving a figure's parts."""
+    if kpi is not None:
+        return kpi_aggregates(kpi)
+    if metric.state == "stays":
+        return {"n": Count("pk"), "total": Sum("duration")}
+    return DEAL_AGGREGATES
+
+
+def figure(
+    lens: Lens, key: str, qs: QuerySet | None = None, defs: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """One figure with its parts (one query; one more to read the KPI without `defs`)."""
+    metric = METRICS[key]
+    kpi = None
+    if metric.kpi:
+        kpi = (defs or {}).get(metric.kpi) or kpi_definitions([metric.kpi])[metric.kpi]
+    qs = records(lens, metric, kpi) if qs is None else qs
+    parts = _clean(qs.order_by().aggregate(**aggregates(metric, kpi)))
+    return {"metric": metric, "value": value(metric, parts, kpi), "parts": parts}
+
+
+# --- grouped: by owner, by unit, by period bucket ---------------------------------------------
+
+
+def grouped(qs: QuerySet, keys: list[str], aggs: dict[str, Any]) -> dict[tuple[Any, ...], Parts]:
+    """Parts per distinct value of the key annotations (one query)."""
+    result: dict[tuple[Any, ...], Parts] = {}
+    for row in qs.order_by().values(*keys).annotate(**aggs):
+        key = tuple(row[k] for k in keys)
+        result[key] = add(result.get(key, {}), _clean(row))
+    return result
+
+
+def by_owner(qs: QuerySet, aggs: dict[str, Any]) -> dict[int, Parts]:
+    """Parts per owner (one query)."""
+    return {k[0]: p for k, p in grouped(qs, ["kpi_owner"], aggs).items() if k[0] is not None}
+
+
+def by_unit(
+    qs: QuerySet, aggs: dict[str, Any], wanted: Iterable[OrgUnit], paths: dict[int, str]
+) -> dict[int, Parts]:
+    """Parts per wanted unit, each the sum over its subtree (one query)."""
+    if "kpi_unit" not in qs.query.annotations:
+        qs = qs.annotate(kpi_unit=kpis.unit_at_row())
+    leaves = [(paths.get(k[0], "?"), p) for k, p in grouped(qs, ["kpi_unit"], aggs).items()]
+    result: dict[int, Parts] = {}
+    for unit in wanted:
+        total: Parts = {}
+        for path, parts in leaves:
+            if path.startswith(unit.path):
+                total = add(total, parts)
+        result[unit.pk] = total
+    return result
+
+
+def bucket_expr(field: str, kind: str, aware: bool) -> Any:
+    """The start of the week/month/quarter of a date or datetime field, in local time."""
+    if aware:
+        return Trunc(field, kind, tzinfo=timezone.get_default_timezone())
+    return Trunc(field, kind, output_field=DateField())
+
+
+def bucket_key(value: Any, kind: str) -> str:
+    """The period key of a truncated date or datetime."""
+    if hasattr(value, "tzinfo") and getattr(value, "hour", None) is not None:
+        value = timezone.localtime(value, timezone.get_default_timezone()).date()
+    return Period.containing(kind, value).key
+
+
+def by_bucket(
+    qs: QuerySet, kpi: KpiDefinition, kind: str, owner: bool = False
+) -> dict[tuple[Any, ...], Parts]:
+    """A KPI's parts per period bucket (and per owner when asked), one query."""
+    source = kpis.SOURCES[kpi.source]
+    aware = kpi.date_field in source.datetime_fields
+    qs = qs.annotate(kpi_bucket=bucket_expr(kpi.date_field, kind, aware))
+    keys = ["kpi_owner", "kpi_bucket"] if owner else ["kpi_bucket"]
+    result: dict[tuple[Any, ...], Parts] = {}
+    for key, parts in grouped(qs, keys, kpi_aggregates(kpi)).items():
+        new = (*key[:-1], bucket_key(key[-1], kind))
+        result[new] = add(result.get(new, {}), parts)
+    return result

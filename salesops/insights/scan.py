@@ -1,0 +1,280 @@
+"""What each kind of alert rule finds, set-based: a few queries per rule however many deals,
+customers or people there are. A finder returns {subject key: Finding}; the scan service
+(services/alerts.py) turns that into new, kept and resolved alerts.
+
+Stuck deals are judged against the company's own history: the `percentile` (e.g. the 90th) of
+how long finished stays in the same stage lasted, for customers of the same tier — or of the
+whole stage when a tier has fewer than `min_samples` finished stays, or the rule's fixed `days`
+when the stage has too few as well. The percentiles come from one windowed query per grouping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Window,
+)
+from django.db.models.functions import CumeDist
+from django.utils import timezone
+
+from salesops.crm.models import Activity, Customer, Opportunity, Stage, StageHistory
+from salesops.crm.models.choices import Tier
+from salesops.crm.selectors.accounts import overdue_q, tier_standards
+from salesops.insights.models import AlertRule
+from salesops.targets.models import KpiDefinition, Target
+from salesops.targets.selectors import attach
+
+
+@dataclass
+class Finding:
+    """One subject a rule found: who owns it, what it is, and the facts behind the alert."""
+
+    owner_id: int
+    detail: dict[str, Any] = field(default_factory=dict)
+    opportunity_id: int | None = None
+    customer_id: int | None = None
+    target_id: int | None = None
+    unit_id: int | None = None
+
+
+Findings = dict[str, Finding]
+TENTH = Decimal("0.1")
+
+
+def _open_deals() -> Any:
+    return Opportunity.objects.filter(stage__kind=Stage.Kind.OPEN, closed_at__isnull=True)
+
+
+def _days(delta: timedelta) -> int:
+    return max(0, delta.days)
+
+
+# --- stuck deals --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Limit:
+    """How long a stay may last before it is unusual, and what that was learned from."""
+
+    limit: timedelta
+    basis: str  # "tier", "stage" or "fixed"
+    samples: int
+
+
+def _finished_stays() -> Any:
+    return StageHistory.objects.filter(left_at__isnull=False, stage__kind=Stage.Kind.OPEN).annotate(
+        tier=F("opportunity__customer__tier"),
+        dur=ExpressionWrapper(F("left_at") - F("entered_at"), output_field=DurationField()),
+    )
+
+
+def percentiles(pct: int, keys: list[str]) -> dict[tuple[Any, ...], tuple[timedelta, int]]:
+    """Per group of `keys` (stage_id, tier): the nearest-rank percentile of finished stays'
+    durations — the shortest duration whose cumulative share reaches pct% — and the number of
+    finished stays (two queries)."""
+    base = _finished_stays()
+    share = Window(CumeDist(), partition_by=[F(k) for k in keys], order_by=F("dur").asc())
+    reached = base.annotate(share=share).filter(share__gte=pct / 100).values("pk")
+    top = base.filter(pk__in=reached).values(*keys).annotate(p=Min("dur")).order_by()
+    counts = base.values(*keys).annotate(n=Count("pk")).order_by()
+    n = {tuple(row[k] for k in keys): row["n"] for row in counts}
+    return {
+        tuple(row[k] for k in keys): (row["p"], n.get(tuple(row[k] for k in keys), 0))
+        for row in top
+    }
+
+
+def stage_limits(rule: AlertRule) -> dict[tuple[int, str], Limit]:
+    """The limit for every open stage and customer tier (four queries)."""
+    pct, least = rule.percentile or 90, rule.min_samples or 1
+    fixed = timedelta(days=rule.days or 30)
+    by_tier = percentiles(pct, ["stage_id", "tier"])
+    by_stage = percentiles(pct, ["stage_id"])
+    stages = Stage.objects.filter(kind=Stage.Kind.OPEN).values_list("pk", flat=True)
+    limits: dict[tuple[int, str], Limit] = {}
+    for stage_id in stages:
+        for tier in Tier.values:
+            p, n = by_tier.get((stage_id, tier), (None, 0))
+            if p is not None and n >= least:
+                limits[(stage_id, tier)] = Limit(p, "tier", n)
+                continue
+            p, n = by_stage.get((stage_id,), (None, 0))
+            limits[(stage_id, tier)] = (
+                Limit(p, "stage", n) if p is not None and n >= least else Limit(fixed, "fixed", 0)
+            )
+    return limits
+
+
+def stuck_deals(rule: AlertRule, now: datetime) -> Findings:
+    """Open deals in their stage for longer than the limit of their stage and tier."""
+    limits = stage_limits(rule)
+    q = Q(pk__in=[])
+    for (stage_id, tier), limit in limits.items():
+        q |= Q(stage_id=stage_id, customer__tier=tier, stage_entered_at__lt=now - limit.limit)
+    rows = (
+        _open_deals()
+        .filter(q)
+        .values("pk", "owner_id", "stage_id", "stage__code", "customer__tier", "stage_entered_at")
+    )
+    found: Findings = {}
+    for row in rows:
+        limit = limits[(row["stage_id"], row["customer__tier"])]
+        found[f"opportunity:{row['pk']}"] = Finding(
+            row["owner_id"],
+            {
+                "stage": row["stage__code"],
+                "tier": row["customer__tier"],
+                "days": _days(now - row["stage_entered_at"]),
+                "limit_days": round(limit.limit / timedelta(days=1), 1),
+                "basis": limit.basis,
+                "samples": limit.samples,
+                "percentile": rule.percentile,
+            },
+            opportunity_id=row["pk"],
+        )
+    return found
+
+
+# --- customers, slips, idle large deals ----------------------------------------------------------
+
+
+def uncontacted_customers(rule: AlertRule, now: datetime) -> Findings:
+    """Owned customers of the rule's tiers not contacted within their tier's standard."""
+    standards = {t: s for t, s in tier_standards().items() if t in rule.tier_list}
+    if not standards:
+        return {}
+    rows = (
+        Customer.objects.filter(overdue_q(standards, now), merged_into__isnull=True)
+        .exclude(status=Customer.Status.LOST)
+        .values("pk", "owner_id", "tier", "last_contact_at", "owned_since", "created_at")
+    )
+    found: Findings = {}
+    for row in rows:
+        since = row["last_contact_at"] or row["owned_since"] or row["created_at"]
+        found[f"customer:{row['pk']}"] = Finding(
+            row["owner_id"],
+            {
+                "tier": row["tier"],
+                "days": _days(now - since),
+                "max_days": standards[row["tier"]].max_days_between_contacts,
+                "never": row["last_contact_at"] is None,
+            },
+            customer_id=row["pk"],
+        )
+    return found
+
+
+def slipped_deals(rule: AlertRule, now: datetime) -> Findings:
+    """Open deals whose close date moved out at least `count` times."""
+    rows = _open_deals().filter(close_date_changes__gte=rule.count or 3)
+    return {
+        f"opportunity:{row['pk']}": Finding(
+            row["owner_id"],
+            {
+                "slips": row["close_date_changes"],
+                "expected_close": row["expected_close"].isoformat()
+                if row["expected_close"]
+                else "",
+            },
+            opportunity_id=row["pk"],
+        )
+        for row in rows.values("pk", "owner_id", "close_date_changes", "expected_close")
+    }
+
+
+def idle_large_deals(rule: AlertRule, now: datetime) -> Findings:
+    """Open deals of at least `min_amount`, older than `days`, with no activity done since."""
+    if rule.min_amount is None:
+        return {}
+    cutoff = now - timedelta(days=rule.days or 14)
+    last = (
+        Activity.objects.filter(opportunity=OuterRef("pk"), status=Activity.Status.DONE)
+        .exclude(done_at__isnull=True)
+        .order_by("-done_at")
+        .values("done_at")[:1]
+    )
+    rows = (
+        _open_deals()
+        .filter(amount__gte=rule.min_amount, created_at__lt=cutoff)
+        .annotate(last_done=Subquery(last))
+        .filter(Q(last_done__isnull=True) | Q(last_done__lt=cutoff))
+        .values("pk", "owner_id", "amount", "last_done", "created_at")
+    )
+    found: Findings = {}
+    for row in rows:
+        since = row["last_done"] or row["created_at"]
+        found[f"opportunity:{row['pk']}"] = Finding(
+            row["owner_id"],
+            {
+                "amount": str(row["amount"]),
+                "days": _days(now - since),
+                "last_activity": timezone.localtime(row["last_done"]).date().isoformat()
+                if row["last_done"]
+                else "",
+            },
+            opportunity_id=row["pk"],
+        )
+    return found
+
+
+# --- pace ----------------------------------------------------------------------------------------
+
+
+def behind_pace(rule: AlertRule, now: datetime) -> Findings:
+    """People and units whose approved target of the rule's KPI and period kind is below
+    `percent` of what was expected by today (after `days` working days have passed)."""
+    from salesops.core.periods import Period
+
+    kpi = KpiDefinition.objects.filter(code=rule.kpi_code, is_active=True).first()
+    if kpi is None or kpi.is_manual or not (kpi.additive and kpi.higher_is_better):
+        return {}
+    today = timezone.localdate(now)
+    period = Period.containing(rule.period_kind or "month", today)
+    qs = Target.objects.filter(kpi=kpi, period_key=period.key, status=Target.Status.APPROVED)
+    qs = qs.filter(Q(owner_user__isnull=True) | Q(owner_user__is_active=True))
+    found: Findings = {}
+    for t in attach(qs.select_related("kpi", "owner_unit"), today):
+        att = t.att  # type: ignore[attr-defined]
+        if att.clock.elapsed < (rule.days or 0) or att.actual is None or att.expected <= 0:
+            continue
+        if att.actual * 100 >= att.expected * (rule.percent or 80):
+            continue
+        owner = t.owner_user_id or (t.owner_unit.leader_id if t.owner_unit else None)
+        if owner is None:
+            continue
+        found[f"target:{t.pk}"] = Finding(
+            owner,
+            {
+                "kpi": kpi.code,
+                "period": period.key,
+                "target": str(t.value),
+                "actual": str(att.actual),
+                "expected": str(att.expected),
+                "pace_pct": str((att.actual * 100 / att.expected).quantize(TENTH, ROUND_HALF_UP)),
+            },
+            target_id=t.pk,
+            unit_id=t.owner_unit_id,
+        )
+    return found
+
+
+FINDERS: dict[str, Callable[[AlertRule, datetime], Findings]] = {
+    AlertRule.Kind.STUCK_DEAL: stuck_deals,
+    AlertRule.Kind.UNCONTACTED: uncontacted_customers,
+    AlertRule.Kind.BEHIND_PACE: behind_pace,
+    AlertRule.Kind.SLIPPED: slipped_deals,
+    AlertRule.Kind.IDLE_LARGE_DEAL: idle_large_deals,
+}

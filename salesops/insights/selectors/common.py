@@ -1,0 +1,105 @@
+"""Reads shared by the dashboards: targets with attainment, pipeline by stage, and alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Case, Count, IntegerField, Max, Q, Value, When
+
+from salesops.crm.models import Activity, Stage
+from salesops.insights import metrics
+from salesops.insights.lens import Lens, Window
+from salesops.insights.models import Alert
+from salesops.targets.models import Target
+from salesops.targets.selectors import attach, targets
+
+WON = "won_revenue"
+SEVERITY_RANK = Case(
+    When(severity="critical", then=Value(0)),
+    When(severity="warning", then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def won_targets(
+    lens: Lens,
+    windows: Iterable[Window],
+    *,
+    users: Iterable[int] = (),
+    units: Iterable[int] = (),
+) -> dict[tuple[str, int, str], Target]:
+    """Approved won-revenue targets of these people and units for these windows, with their
+    attainment (`.actual`, `.att`), by ("user" or "unit", id, period key)."""
+    keys = [w.period.key for w in windows if w.period is not None]
+    users, units = list(users), list(units)
+    if not keys or not (users or units):
+        return {}
+    qs = targets(actor=lens.actor).filter(
+        kpi__code=WON, period_key__in=keys, status=Target.Status.APPROVED
+    )
+    qs = qs.filter(Q(owner_user__in=users) | Q(owner_unit__in=units))
+    found: dict[tuple[str, int, str], Target] = {}
+    for t in attach(qs, lens.today):
+        kind, oid = ("user", t.owner_user_id) if t.owner_user_id else ("unit", t.owner_unit_id)
+        found[(kind, oid or 0, t.period_key)] = t
+    return found
+
+
+def stages() -> list[Stage]:
+    """The active open stages, in funnel order."""
+    return list(Stage.objects.filter(is_active=True, kind=Stage.Kind.OPEN).order_by("order"))
+
+
+def pipeline_by_stage(lens: Lens) -> list[dict[str, Any]]:
+    """Open deals per stage: count, amount, weighted (two queries)."""
+    rows = metrics.grouped(metrics.open_deals(lens), ["stage_id"], metrics.DEAL_AGGREGATES)
+    return [
+        {
+            "stage": s,
+            **{"n": 0, "amount": metrics.ZERO, "weighted": metrics.ZERO},
+            **rows.get((s.pk,), {}),
+        }
+        for s in stages()
+    ]
+
+
+def open_alerts(lens: Lens, owners: Any = None, deals_only: bool = False) -> Any:
+    """Open alerts the viewer sees, of the lens's person or unit (or these owners)."""
+    qs = Alert.objects.visible_to(lens.actor).filter(resolved_at__isnull=True)
+    if owners is not None:
+        qs = qs.filter(owner__in=owners)
+    elif lens.person is not None:
+        qs = qs.filter(owner=lens.person)
+    elif lens.unit is not None:
+        qs = qs.filter(owner__unit__path__startswith=lens.unit.path)
+    if deals_only:
+        qs = qs.filter(opportunity__isnull=False)
+    return qs.select_related(
+        "rule",
+        "owner",
+        "opportunity__stage",
+        "opportunity__customer",
+        "customer",
+        "target__kpi",
+        "unit",
+    )
+
+
+def worst_first(qs: Any) -> Any:
+    """Alerts with the critical ones first, then the newest."""
+    return qs.annotate(rank=SEVERITY_RANK).order_by("rank", "-first_seen_at", "-id")
+
+
+def alert_counts(lens: Lens, owners: Any) -> dict[int, int]:
+    """Open alerts per owner (one query)."""
+    qs = open_alerts(lens, owners).values_list("owner_id").annotate(n=Count("pk"))
+    return dict(qs.values_list("owner_id", "n"))
+
+
+def last_coaching(owners: Any) -> dict[int, Any]:
+    """When each person last had a coaching visit done with them (one query)."""
+    qs = Activity.objects.filter(owner__in=owners, is_coaching=True, status=Activity.Status.DONE)
+    rows = qs.values("owner_id").annotate(last=Max("done_at")).values_list("owner_id", "last")
+    return dict(rows)

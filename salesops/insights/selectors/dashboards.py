@@ -1,0 +1,226 @@
+"""The rep's and the manager's dashboards: a fixed number of queries whatever the team size.
+
+Every figure comes from salesops.insights.metrics over the viewer's visible records, so it
+equals its drill-down list; attainment and pace come from the targets app.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from salesops.core.periods import Period
+from salesops.crm.models import Activity
+from salesops.insights import metrics
+from salesops.insights.lens import Lens, Window, people
+from salesops.insights.selectors import common
+from salesops.insights.selectors.managers import coverage_color
+from salesops.targets import reports
+from salesops.targets.models import Target
+from salesops.targets.selectors import attach, targets
+
+FIGURE_KPIS = ["won_revenue", "win_rate", "activities_done"]
+AT_RISK = ("at_risk", "off_track")
+COACHING_DAYS = 30
+
+
+def _figures(lens: Lens, defs: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Won revenue, win rate, activities, open pipeline and coverage (five queries)."""
+    return {
+        key: metrics.figure(lens, key, defs=defs)
+        for key in ("won", "win_rate", "activities", "pipeline", "coverage")
+    }
+
+
+def trend_window(lens: Lens, months: int = 6) -> Window:
+    """The `months` months ending with the month of the lens's window end."""
+    last = Period.containing("month", lens.window.end)
+    first = last
+    for _i in range(months - 1):
+        first = first.previous()
+    return Window(first.start, last.end, "custom")
+
+
+def won_trend(lens: Lens, kpi: Any, months: int = 6) -> list[dict[str, Any]]:
+    """Won revenue per month over the last months (one query)."""
+    window = trend_window(lens, months)
+    qs = metrics.dated(lens, kpi, window.start, window.end)
+    buckets = metrics.by_bucket(qs, kpi, "month")
+    rows, month = [], Period.containing("month", window.start)
+    while month.start <= window.end:
+        parts = buckets.get((month.key,), {})
+        rows.append(
+            {
+                "period": month,
+                "amount": metrics.value(metrics.METRICS["won"], parts, kpi),
+                "n": parts.get("n", 0),
+            }
+        )
+        month = month.next()
+    return rows
+
+
+def due_activities(lens: Lens, now: datetime, days: int = 7) -> dict[str, Any]:
+    """The person's planned activities overdue or due within `days` (two queries)."""
+    qs = Activity.objects.visible_to(lens.actor).filter(
+        owner=lens.person, status=Activity.Status.PLANNED, due_at__isnull=False
+    )
+    horizon = now + timedelta(days=days)
+    counts = qs.aggregate(
+        overdue=Count("pk", filter=Q(due_at__lt=now)),
+        upcoming=Count("pk", filter=Q(due_at__gte=now, due_at__lte=horizon)),
+    )
+    rows = qs.filter(due_at__lte=horizon).select_related("customer", "opportunity")
+    return {"rows": list(rows.order_by("due_at")[:10]), **counts}
+
+
+def person_targets(lens: Lens) -> list[Target]:
+    """The person's approved targets of the window's period, with attainment."""
+    period = lens.window.period
+    if period is None or lens.person is None:
+        return []
+    qs = targets(actor=lens.actor).filter(
+        owner_user=lens.person, period_key=period.key, status=Target.Status.APPROVED
+    )
+    return attach(qs.order_by("kpi__kind", "kpi__order"), lens.today)
+
+
+def rep_dashboard(lens: Lens, now: datetime | None = None) -> dict[str, Any]:
+    """One person's standing: figures, targets and pace, pipeline by stage, what is due, and
+    their alerts."""
+    now = now or timezone.now()
+    defs = metrics.kpi_definitions(FIGURE_KPIS)
+    mine = person_targets(lens)
+    won_target = next((t for t in mine if t.kpi.code == common.WON), None)
+    alerts = common.open_alerts(lens)
+    return {
+        "figures": _figures(lens, defs),
+        "targets": mine,
+        "won_target": won_target,
+        "stages": common.pipeline_by_stage(lens),
+        "due": due_activities(lens, now),
+        "alerts": list(common.worst_first(alerts)[:8]),
+        "alert_count": alerts.count(),
+        "trend": won_trend(lens, defs["won_revenue"]),
+    }
+
+
+# --- the manager's team ------------------------------------------------------------------------
+
+
+def _volume(lens: Lens, kpi: Any) -> tuple[str, dict[tuple[Any, ...], metrics.Parts]]:
+    kind = "week" if lens.window.days <= 93 else "month"
+    qs = metrics.dated(lens, kpi, lens.window.start, lens.window.end)
+    return kind, metrics.by_bucket(qs, kpi, kind, owner=True)
+
+
+def buckets_of(window: Window, kind: str, today: Any = None) -> list[Period]:
+    """The weeks or months that overlap a window (up to today's)."""
+    last = min(window.end, today) if today is not None else window.end
+    found, cursor = [], Period.containing(kind, window.start)
+    while cursor.start <= last:
+        found.append(cursor)
+        cursor = cursor.next()
+    return found
+
+
+def _coaching_due(
+    members: list[Any],
+    status: dict[int, str],
+    alert_n: dict[int, int],
+    last: dict[int, Any],
+    today: Any,
+) -> list[dict[str, Any]]:
+    due = []
+    for person in members:
+        if person.position != "rep":
+            continue
+        behind = status.get(person.pk) in AT_RISK
+        many = alert_n.get(person.pk, 0) >= 2
+        seen = last.get(person.pk)
+        days = (today - timezone.localtime(seen).date()).days if seen else None
+        if (behind or many) and (days is None or days > COACHING_DAYS):
+            due.append(
+                {
+                    "person": person,
+                    "status": status.get(person.pk),
+                    "alerts": alert_n.get(person.pk, 0),
+                    "last": seen,
+                    "days": days,
+                }
+            )
+    return sorted(due, key=lambda d: (d["status"] not in AT_RISK, -d["alerts"]))
+
+
+def _won_status(kpi_list: list[Any], rows: list[reports.Row]) -> dict[int, str]:
+    codes = [k.code for k in kpi_list]
+    if common.WON not in codes:
+        return {}
+    i = codes.index(common.WON)
+    return {r.person.pk: r.cells[i].att.status for r in rows if r.cells[i].att}
+
+
+def coverage(weighted: Decimal, target: Any) -> dict[str, Any]:
+    """Open weighted pipeline closing in the rest of the window ÷ what is left of the target."""
+    gap = target.att.gap if target is not None and target.att.gap is not None else None
+    ratio = None
+    if gap is not None and gap > 0:
+        ratio = (weighted / gap).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return {
+        "weighted": weighted,
+        "remaining": gap,
+        "ratio": ratio,
+        "met": gap is not None and gap <= 0,
+        "color": coverage_color(ratio),
+    }
+
+
+def team_dashboard(lens: Lens) -> dict[str, Any]:
+    """A unit's standing: figures, attainment table, leaderboard, funnel, activity volume per
+    person per week, deals at risk and who is due for coaching."""
+    defs = metrics.kpi_definitions(FIGURE_KPIS)
+    members = list(people(lens.actor, lens.unit))
+    period = lens.window.period
+    kpi_list: list[Any] = []
+    rows: list[reports.Row] = []
+    if period is not None:
+        kpi_list, rows = reports.team_table(
+            actor=lens.actor, unit=lens.unit, period=period, kpi_list=None, today=lens.today
+        )
+    ids = [p.pk for p in members]
+    won_by = metrics.by_owner(
+        metrics.dated(lens, defs["won_revenue"], lens.window.start, lens.window.end),
+        metrics.kpi_aggregates(defs["won_revenue"]),
+    )
+    unit_target = common.won_targets(lens, [lens.window], units=[lens.unit.pk] if lens.unit else [])
+    kind, volume = _volume(lens, defs["activities_done"])
+    alert_n = common.alert_counts(lens, ids)
+    status = _won_status(kpi_list, rows)
+    figures = _figures(lens, defs)
+    target = next(iter(unit_target.values()), None)
+    return {
+        "figures": figures,
+        "coverage": coverage(figures["coverage"]["value"], target),
+        "members": members,
+        "kpi_list": kpi_list,
+        "rows": rows,
+        "won_by": won_by,
+        "unit_target": target,
+        "stages": common.pipeline_by_stage(lens),
+        "volume": volume,
+        "volume_kind": kind,
+        "buckets": buckets_of(lens.window, kind, lens.today),
+        "at_risk": list(common.worst_first(common.open_alerts(lens, deals_only=True))[:10]),
+        "coaching": _coaching_due(members, status, alert_n, common.last_coaching(ids), lens.today),
+        "alert_n": alert_n,
+    }
+
+
+def previous(lens: Lens) -> Lens:
+    """The same lens one window earlier."""
+    return replace(lens, window=lens.window.previous())

@@ -1,0 +1,244 @@
+"""Funnel and sales analysis: how deals move through the stages, how long they stay, why they
+are lost, and how each team, person, product line, customer tier or source converts.
+
+Conversion is measured on a cohort: the deals opened in the window, each counted in every stage
+up to the furthest one it reached (from its stage history), so stage-to-stage conversion is
+"reached the next stage ÷ reached this one". Fifteen queries or so, whatever the volume.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+
+from salesops.core.money import CENT, ZERO
+from salesops.core.periods import Period
+from salesops.crm.models import Opportunity, Stage, StageHistory
+from salesops.crm.models.choices import Source, Tier
+from salesops.insights import metrics
+from salesops.insights.lens import Lens, Window
+from salesops.insights.selectors.common import stages as open_stages
+from salesops.org.models import OrgUnit, ProductLine, User
+
+DIMENSIONS = ("team", "person", "product_line", "tier", "source")
+FIELD = {
+    "team": "kpi_unit",
+    "person": "kpi_owner",
+    "product_line": "product_line_id",
+    "tier": "customer__tier",
+    "source": "source",
+}
+TENTH = Decimal("0.1")
+FUNNEL_KPIS = [
+    "won_revenue",
+    "win_rate",
+    "sales_cycle",
+    "lost_deals",
+    "deals_opened",
+    "closed_deals",
+]
+
+
+def reach() -> Subquery:
+    """The order of the furthest stage a deal reached (lost does not count)."""
+    furthest = (
+        StageHistory.objects.filter(opportunity=OuterRef("pk"))
+        .exclude(stage__kind=Stage.Kind.LOST)
+        .order_by("-stage__order")
+        .values("stage__order")[:1]
+    )
+    return Subquery(furthest)
+
+
+def cohort(lens: Lens, kpi: Any) -> QuerySet[Opportunity]:
+    """The visible deals opened in the window, with the furthest stage each reached."""
+    return metrics.dated(lens, kpi, lens.window.start, lens.window.end).annotate(reach=reach())
+
+
+def _rate(num: Any, den: Any) -> Decimal | None:
+    if not den:
+        return None
+    return (Decimal(num) * 100 / Decimal(den)).quantize(TENTH, ROUND_HALF_UP)
+
+
+def stage_rows(lens: Lens, defs: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per open stage (and won): deals of the cohort that reached it, conversion to the next,
+    open deals in it now, and the average days of the stays that ended in the window."""
+    funnel = [*open_stages(), *Stage.objects.filter(kind=Stage.Kind.WON, is_active=True)]
+    by_reach = metrics.grouped(
+        cohort(lens, defs["deals_opened"]), ["reach"], {"n": Count("pk"), "amount": Sum("amount")}
+    )
+    now = metrics.grouped(metrics.open_deals(lens), ["stage_id"], metrics.DEAL_AGGREGATES)
+    stays = metrics.grouped(
+        metrics.stays(lens, lens.window.start, lens.window.end),
+        ["stage_id"],
+        {"n": Count("pk"), "total": Sum("duration")},
+    )
+    rows = []
+    for stage in funnel:
+        reached = {"n": 0, "amount": ZERO}
+        for (order,), parts in by_reach.items():
+            if order is not None and order >= stage.order:
+                reached = metrics.add(reached, parts)
+        stay = stays.get((stage.pk,), {})
+        rows.append(
+            {
+                "stage": stage,
+                "reached": reached["n"],
+                "reached_amount": reached["amount"],
+                "open": now.get((stage.pk,), {}),
+                "stays": stay.get("n", 0),
+                "avg_days": metrics.value(metrics.METRICS["stays"], stay),
+            }
+        )
+    for i, row in enumerate(rows):
+        nxt = rows[i + 1]["reached"] if i + 1 < len(rows) else None
+        row["conversion"] = _rate(nxt, row["reached"]) if nxt is not None else None
+    return rows
+
+
+def lost_reasons(lens: Lens, kpi: Any) -> list[dict[str, Any]]:
+    """Lost deals closed in the window, per reason: count and amount (one query)."""
+    qs = metrics.dated(lens, kpi, lens.window.start, lens.window.end)
+    rows = metrics.grouped(qs, ["lost_reason"], {"n": Count("pk"), "amount": Sum("amount")})
+    labels = dict(Opportunity.LostReason.choices)
+    found = [{"reason": r or "", "label": labels.get(r, r or "—"), **p} for (r,), p in rows.items()]
+    return sorted(found, key=lambda row: -row["n"])
+
+
+def headline(lens: Lens, defs: dict[str, Any]) -> dict[str, Any]:
+    """Win rate, won, average deal size and cycle, open deals, and the sales velocity: open
+    deals × average won deal × win rate ÷ cycle days (money per day). Four queries."""
+    won = metrics.figure(lens, "won", defs=defs)
+    rate = metrics.figure(lens, "win_rate", defs=defs)
+    cycle = metrics.figure(lens, "cycle", defs=defs)
+    pipeline = metrics.figure(lens, "pipeline", defs=defs)
+    n = won["parts"].get("n", 0)
+    size = (won["value"] / n).quantize(CENT, ROUND_HALF_UP) if n else None
+    velocity = None
+    if size is not None and rate["value"] is not None and cycle["value"]:
+        open_n = pipeline["parts"].get("n", 0)
+        velocity = (open_n * size * rate["value"] / 100 / cycle["value"]).quantize(CENT)
+    return {
+        "won": won,
+        "win_rate": rate,
+        "cycle": cycle,
+        "pipeline": pipeline,
+        "avg_size": size,
+        "velocity": velocity,
+    }
+
+
+def _labels(dim: str, keys: set[Any]) -> dict[Any, str]:
+    if dim == "team":
+        return {u.pk: u.name for u in OrgUnit.objects.filter(pk__in=keys)}
+    if dim == "person":
+        return {u.pk: str(u) for u in User.objects.filter(pk__in=keys)}
+    if dim == "product_line":
+        return {p.pk: p.name for p in ProductLine.objects.filter(pk__in=keys)}
+    return {k: str(v) for k, v in (Tier.choices if dim == "tier" else Source.choices)}
+
+
+def keyed(qs: QuerySet, dim: str) -> QuerySet:
+    """The records with the unit of their owner at the time, when grouping by team."""
+    if dim == "team" and "kpi_unit" not in qs.query.annotations:
+        from salesops.targets.kpis import unit_at_row
+
+        qs = qs.annotate(kpi_unit=unit_at_row())
+    return qs
+
+
+def breakdown(lens: Lens, defs: dict[str, Any], dim: str) -> list[dict[str, Any]]:
+    """Per value of a dimension: won and lost deals closed in the window, win rate, average
+    cycle of the won ones, and open pipeline now (three queries and the labels)."""
+    dim = dim if dim in DIMENSIONS else "person"
+    key, w = FIELD[dim], lens.window
+    closed = keyed(metrics.dated(lens, defs["closed_deals"], w.start, w.end), dim)
+    won_q = Q(stage__kind=Stage.Kind.WON)
+    outcome = metrics.grouped(
+        closed,
+        [key],
+        {
+            "n": Count("pk"),
+            "num": Count("pk", filter=won_q),
+            "amount": Sum("amount", filter=won_q),
+        },
+    )
+    cycle_kpi = defs["sales_cycle"]
+    cycles = metrics.grouped(
+        keyed(metrics.dated(lens, cycle_kpi, w.start, w.end), dim),
+        [key],
+        metrics.kpi_aggregates(cycle_kpi),
+    )
+    pipe = metrics.grouped(keyed(metrics.open_deals(lens), dim), [key], metrics.DEAL_AGGREGATES)
+    keys = {k[0] for k in (*outcome, *pipe)}
+    labels = _labels(dim, {k for k in keys if k is not None})
+    rows = []
+    for k in keys:
+        out, pipeline = outcome.get((k,), {}), pipe.get((k,), {})
+        rows.append(
+            {
+                "key": "none" if k in (None, "") else k,
+                "label": labels.get(k, "—"),
+                "won_n": out.get("num", 0),
+                "won": out.get("amount", ZERO),
+                "lost_n": out.get("n", 0) - out.get("num", 0),
+                "win_rate": _rate(out.get("num", 0), out.get("n", 0)),
+                "cycle": metrics.value(metrics.METRICS["cycle"], cycles.get((k,)), cycle_kpi),
+                "open_n": pipeline.get("n", 0),
+                "open": pipeline.get("amount", ZERO),
+            }
+        )
+    return sorted(rows, key=lambda r: (-r["won"], -r["open"], str(r["label"])))
+
+
+def dimension_q(dim: str, value: str) -> Q:
+    """The filter of one breakdown row ("none" for records without a value)."""
+    key = FIELD[dim]
+    if value == "none":
+        missing = Q(**{f"{key}__isnull": True})
+        return missing | Q(**{key: ""}) if dim == "source" else missing
+    return Q(**{key: value})
+
+
+def trend(lens: Lens, defs: dict[str, Any], months: int = 12) -> list[dict[str, Any]]:
+    """Per month over the last `months`: won amount and count, win rate, deals opened."""
+    last = Period.containing("month", lens.window.end)
+    first = last
+    for _i in range(months - 1):
+        first = first.previous()
+    span = replace(lens, window=Window(first.start, last.end, "custom"))
+    got = {}
+    for code in ("won_revenue", "win_rate", "deals_opened"):
+        qs = metrics.dated(span, defs[code], first.start, last.end)
+        got[code] = metrics.by_bucket(qs, defs[code], "month")
+    rows, month = [], first
+    while month.start <= last.end:
+        won, rate = got["won_revenue"].get((month.key,), {}), got["win_rate"].get((month.key,), {})
+        rows.append(
+            {
+                "period": month,
+                "won": won.get("total", ZERO),
+                "won_n": won.get("n", 0),
+                "win_rate": _rate(rate.get("num", 0), rate.get("n", 0)),
+                "opened": got["deals_opened"].get((month.key,), {}).get("n", 0),
+            }
+        )
+        month = month.next()
+    return rows
+
+
+def funnel_page(lens: Lens, dim: str) -> dict[str, Any]:
+    """Everything the funnel page shows."""
+    defs = metrics.kpi_definitions(FUNNEL_KPIS)
+    return {
+        "headline": headline(lens, defs),
+        "stages": stage_rows(lens, defs),
+        "lost": lost_reasons(lens, defs["lost_deals"]),
+        "breakdown": breakdown(lens, defs, dim),
+        "dim": dim if dim in DIMENSIONS else "person",
+        "trend": trend(lens, defs),
+    }

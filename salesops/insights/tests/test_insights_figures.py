@@ -1,0 +1,205 @@
+"""Every headline figure equals its drill-down list and an independent recomputation.
+
+The history: last month, the rep won two deals and lost one, the peer rep won one and lost one,
+the outside rep (another branch) won one; each has open deals and done activities.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from django.urls import reverse
+
+from salesops.core.periods import Period
+from salesops.insights.tests import support as make
+from salesops.insights.tests.support import english  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass
+class History:
+    month: Period
+    won: dict[str, list[Decimal]] = field(default_factory=dict)
+    lost: dict[str, list[Decimal]] = field(default_factory=dict)
+    open: dict[str, list[tuple[Decimal, int]]] = field(default_factory=dict)
+    done: dict[str, int] = field(default_factory=dict)
+
+
+def _plant(cast: Any) -> History:
+    month = make.last_month()
+    day = month.start.replace(day=10)
+    h = History(month)
+    plan = {
+        "rep": (
+            ["1000.00", "2500.50"], ["700.00"], [("3000.00", "lead"), ("4000.00", "negotiation")], 3
+        ),
+        "peer_rep": (["1500.25"], ["200.00"], [("1000.00", "proposal")], 2),
+        "outside_rep": (["9999.99"], [], [("5000.00", "need")], 5),
+    }  # fmt: skip
+    for name, (won, lost, open_, acts) in plan.items():
+        user = cast.users[name]
+        for amount in won:
+            make.deal(
+                user,
+                amount,
+                stage_code="won",
+                closed=make.local(day),
+                created=make.local(month.start),
+            )
+        for amount in lost:
+            make.deal(user, amount, stage_code="lost", closed=make.local(day), lost_reason="price")
+        for amount, code in open_:
+            make.deal(user, amount, stage_code=code, expected_close=make.today())
+        for i in range(acts):
+            make.activity(user, "call", make.local(day, 9 + i))
+        h.won[name] = [Decimal(a) for a in won]
+        h.lost[name] = [Decimal(a) for a in lost]
+        h.open[name] = [(Decimal(a), make.stage(c).probability) for a, c in open_]
+        h.done[name] = acts
+    # Outside the month: must not count.
+    make.deal(
+        cast.rep,
+        "999.00",
+        stage_code="won",
+        closed=make.local(month.start) - make.timedelta(days=3),
+    )
+    make.activity(cast.rep, "visit", make.local(month.end) + make.timedelta(days=2))
+    return h
+
+
+@pytest.fixture
+def history(cast: Any) -> History:
+    make.ensure_reference()
+    return _plant(cast)
+
+
+def _drill(client: Any, **params: Any) -> Any:
+    response = client.get(f"{reverse('insights:drill')}?{urlencode(params)}")
+    assert response.status_code == 200
+    return response.context
+
+
+def _weighted(items: list[tuple[Decimal, int]]) -> Decimal:
+    cents = sum(int((a * 100 * p + 50) // 100) for a, p in items)
+    return Decimal(cents) / 100
+
+
+def test_rep_figures_equal_their_lists_and_a_recomputation(
+    client_for: Any, cast: Any, history: History
+) -> None:
+    client = client_for("rep")
+    page = client.get(reverse("insights:rep"), {"period": history.month.key})
+    figures = page.context["figures"]
+    expected_won = sum(history.won["rep"], Decimal(0))
+    assert figures["won"]["value"] == expected_won == Decimal("3500.50")
+    won = _drill(client, metric="won", period=history.month.key, person=cast.rep.pk)
+    assert won["totals"] == {"count": 2, "amount": Decimal("3500.50")}
+    assert won["figure"]["value"] == expected_won
+    assert figures["win_rate"]["value"] == Decimal("66.67")  # 2 won of 3 closed
+    closed = _drill(client, metric="win_rate", period=history.month.key, person=cast.rep.pk)
+    assert closed["totals"]["count"] == 3
+    assert figures["activities"]["value"] == Decimal(history.done["rep"])
+    acts = _drill(client, metric="activities", period=history.month.key, person=cast.rep.pk)
+    assert acts["totals"] == {"count": 3}
+    pipe = _drill(client, metric="pipeline", period=history.month.key, person=cast.rep.pk)
+    assert figures["pipeline"]["value"] == pipe["totals"]["amount"] == Decimal("7000.00")
+    assert figures["pipeline"]["parts"]["weighted"] == pipe["totals"]["weighted_sum"]
+    assert pipe["totals"]["weighted_sum"] == _weighted(history.open["rep"]) == Decimal("3300.00")
+
+
+def test_team_figures_cover_the_team_and_only_the_team(
+    client_for: Any, cast: Any, history: History
+) -> None:
+    client = client_for("manager")
+    north = cast.units["north"]
+    page = client.get(reverse("insights:team"), {"period": history.month.key, "unit": north.pk})
+    figures = page.context["figures"]
+    expected = sum(history.won["rep"] + history.won["peer_rep"], Decimal(0))
+    assert figures["won"]["value"] == expected == Decimal("5000.75")
+    won = _drill(client, metric="won", period=history.month.key, unit=north.pk)
+    assert won["totals"] == {"count": 3, "amount": expected}
+    assert {r.owner_id for r in won["page"]} == {cast.rep.pk, cast.peer_rep.pk}
+    assert figures["win_rate"]["value"] == Decimal("60.00")  # 3 won of 5 closed
+    assert figures["activities"]["value"] == Decimal(5)
+    board = {row["person"].username: row["won"] for row in page.context["board"]}
+    assert board["rep"] == Decimal("3500.50") and board["peer_rep"] == Decimal("1500.25")
+    assert "outside_rep" not in board
+    stages = {row["stage"].code: row for row in page.context["stages"]}
+    assert stages["negotiation"]["amount"] == Decimal("4000.00")
+    lead = _drill(client, metric="pipeline", period=history.month.key, unit=north.pk,
+                  stage=make.stage("lead").pk)  # fmt: skip
+    assert lead["totals"]["amount"] == stages["lead"]["amount"] == Decimal("3000.00")
+
+
+def test_managers_rows_equal_their_lists(client_for: Any, cast: Any, history: History) -> None:
+    client = client_for("director")
+    acme = cast.units["acme"]
+    page = client.get(reverse("insights:managers"), {"period": history.month.key, "unit": acme.pk})
+    rows = {r.unit.code: r for r in page.context["rows"]}
+    assert set(rows) == {"north", "south"}
+    for code, people in (("north", ["rep", "peer_rep"]), ("south", ["outside_rep"])):
+        expected = sum((a for p in people for a in history.won[p]), Decimal(0))
+        unit = cast.units[code]
+        won = _drill(client, metric="won", period=history.month.key, unit=unit.pk)
+        assert rows[code].now.won == won["totals"]["amount"] == expected
+        acts = _drill(client, metric="activities", period=history.month.key, unit=unit.pk)
+        assert (
+            rows[code].now.activities
+            == acts["totals"]["count"]
+            == sum(history.done[p] for p in people)
+        )
+    assert rows["north"].now.win_rate == Decimal("60.00")
+    assert rows["south"].now.win_rate == Decimal("100.00")
+    assert rows["north"].before.won == Decimal("999.00")  # the deal of the month before
+
+
+def test_funnel_figures_equal_their_lists(client_for: Any, cast: Any, history: History) -> None:
+    client = client_for("manager")
+    north = cast.units["north"]
+    page = client.get(reverse("insights:funnel"), {"period": history.month.key, "unit": north.pk})
+    head = page.context["headline"]
+    assert head["won"]["value"] == Decimal("5000.75")
+    assert head["avg_size"] == Decimal("1666.92")  # 5000.75 / 3, half up
+    lost = {row["reason"]: row for row in page.context["lost"]}
+    assert lost["price"]["n"] == 2 and lost["price"]["amount"] == Decimal("900.00")
+    drill = _drill(client, metric="lost", period=history.month.key, unit=north.pk, reason="price")
+    assert drill["totals"] == {"count": 2, "amount": Decimal("900.00")}
+    by_person = {row["label"]: row for row in page.context["breakdown"]}
+    assert by_person[str(cast.rep)]["won"] == Decimal("3500.50")
+    assert by_person[str(cast.rep)]["win_rate"] == Decimal("66.7")
+
+
+def test_forecast_figures_equal_their_lists(client_for: Any, cast: Any, history: History) -> None:
+    make.deal(
+        cast.rep, "800.00", stage_code="closing", expected_close=make.today(), category="commit"
+    )
+    client = client_for("rep")
+    page = client.get(reverse("insights:forecast"))
+    total = page.context["total"]
+    assert total["commit"] == Decimal("800.00")
+    window = page.context["lens"].window
+    drill = _drill(
+        client, metric="pipeline", category="commit", person=cast.rep.pk,
+        close_from=window.start.isoformat(), close_to=window.end.isoformat(),
+    )  # fmt: skip
+    assert drill["totals"]["amount"] == Decimal("800.00")
+    assert total["call"] == total["won"] + Decimal("800.00")
+
+
+def test_the_drill_down_exports_the_same_rows(client_for: Any, cast: Any, history: History) -> None:
+    client = client_for("manager")
+    query = {"metric": "won", "period": history.month.key, "unit": cast.units["north"].pk,
+             "export": "csv"}  # fmt: skip
+    response = client.get(reverse("insights:drill"), query)
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))[1:]
+    assert sorted(Decimal(r[4]) for r in rows) == sorted(
+        history.won["rep"] + history.won["peer_rep"]
+    )
