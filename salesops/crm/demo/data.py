@@ -40,13 +40,18 @@ SOURCES = {"campaign": 15, "referral": 15, "website": 20, "cold_call": 15, "exhi
            "existing": 15, "other": 5}  # fmt: skip
 METHODS = {"bank_transfer": 70, "acceptance_bill": 15, "online": 10, "cheque": 5}
 ROLES = {"influencer": 40, "user": 35, "gatekeeper": 25}
+# Cities of each demo territory, (Chinese, English).
+CITIES = {
+    "east": (
+        "上海|杭州|南京|苏州|宁波|合肥|无锡",
+        "Shanghai|Hangzhou|Nanjing|Suzhou|Ningbo|Hefei|Wuxi",
+    ),
+    "south": ("广州|深圳|厦门|长沙|佛山", "Guangzhou|Shenzhen|Xiamen|Changsha|Foshan"),
+    "north": ("北京|天津|青岛|济南|大连", "Beijing|Tianjin|Qingdao|Jinan|Dalian"),
+    "west": ("成都|重庆|西安|武汉|昆明", "Chengdu|Chongqing|Xi'an|Wuhan|Kunming"),
+}
 # Text as "|"-separated lists: (Chinese, English).
 TEXT = {
-    "city": (
-        "北京|上海|广州|深圳|杭州|南京|苏州|成都|重庆|武汉|西安|天津|青岛|宁波|厦门|长沙|合肥|无锡",
-        "Beijing|Shanghai|Guangzhou|Shenzhen|Hangzhou|Nanjing|Suzhou|Chengdu|Chongqing|Wuhan|"
-        "Xi'an|Tianjin|Qingdao|Ningbo|Xiamen|Changsha|Hefei|Wuxi",
-    ),
     "brand": (
         "华鼎|瑞恒|盛泰|信达|博宏|远安|嘉汇|鑫卓|创联|新天|金伟|星光|海锦|宇智|通正|融科|"
         "源佳|和德|祥丰|中科|天成|明远|振华|宏图|东方|银河|长风|万通|恒信",

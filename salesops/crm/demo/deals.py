@@ -15,6 +15,7 @@ from django.utils import timezone
 from salesops.core.demo import DemoContext
 from salesops.crm import models as m
 from salesops.crm.demo.data import (
+    CITIES,
     DAYS,
     DEAL_SIZE,
     DEALS_PER,
@@ -60,6 +61,7 @@ class Deals:
             self.by_role[person.position].append(person)
             if person.position in (Role.REP, Role.SUPERVISOR):
                 self.team[person.unit_id].append(person)
+        self.territories = list(Territory.objects.order_by("code"))
         self.rules = list(m.ApprovalRule.objects.filter(is_active=True).order_by("pk"))
         self.chains: dict[tuple[int, str], list[User]] = {}
         self.customers: list[m.Customer] = []
@@ -108,11 +110,18 @@ class Deals:
             self.catalogue[product.product_line.code].append(product)
         self.product_lines = lines
 
-    def company(self, taken: set[str]) -> tuple[str, str, str]:
+    def city(self, territory: Territory | None) -> str:
+        """A city of the territory (any city when it has none of ours)."""
+        code = territory.code if territory and territory.code in CITIES else ""
+        texts = [CITIES[code]] if code else list(CITIES.values())
+        lang = 0 if self.ctx.chinese else 1
+        return str(self.rng.choice("|".join(t[lang] for t in texts).split("|")))
+
+    def company(self, taken: set[str], territory: Territory | None) -> tuple[str, str, str]:
         """A company name (城市+字号+行业+有限公司), its industry and its short name."""
         for attempt in range(20):
             brand, (trade, industry) = self.word("brand"), self.word("trade").split("/")
-            city, suffix = self.word("city"), self.word("suffix")
+            city, suffix = self.city(territory), self.word("suffix")
             short = f"{brand}{trade}" if self.ctx.chinese else f"{brand} {trade}"
             name = f"{city}{short}{suffix}" if self.ctx.chinese else f"{city} {short} {suffix}"
             if attempt == 19:
@@ -124,15 +133,19 @@ class Deals:
 
     def partners(self) -> None:
         managers = self.by_role[Role.CHANNEL_MANAGER]
-        territories = list(Territory.objects.order_by("code"))
+        territories = self.territories
         self.partner_list: list[m.Partner] = []
         taken: set[str] = set()
         for i in range(max(3, round(8 * min(1.0, self.ctx.scale) ** 0.5)) if managers else 0):
             kind = ("distributor", "agent", "reseller")[i % 3]
-            name = self.company(taken)[2] + " " * (not self.ctx.chinese)
+            sep, name = "" if self.ctx.chinese else " ", ""
+            while not name or name in taken:
+                city = self.city(territories[i % len(territories)] if territories else None)
+                name = sep.join((city, self.word("brand"), self.words("channel")[i % 3]))
+            taken.add(name)
             created = self.ago(self.rng.randint(400, 900))
             self.partner_list.append(m.Partner(
-                name=name + self.words("channel")[i % 3], kind=kind,
+                name=name, kind=kind,
                 level=("gold", "gold", "silver", "silver", "silver")[i] if i < 5 else "bronze",
                 territory=territories[i % len(territories)] if territories else None,
                 channel_manager=managers[i % len(managers)], contact_name=person_name(self.ctx),
@@ -158,11 +171,13 @@ class Deals:
             owner = None if tier == "general" and self.rng.random() < 0.1 else self.rng.choice(reps)
             if tier == "strategic" and self.rng.random() < 0.4:
                 owner = self.rng.choice(sups)
-            name, industry, short = self.company(taken)
+            territory = (owner.territory or owner.unit.territory) if owner else None
+            territory = territory or self.rng.choice(self.territories)
+            name, industry, short = self.company(taken, territory)
             created = self.ago(self.rng.uniform(30, DAYS + 400))
             customer = m.Customer(
                 name=name, industry=industry, tier=tier, owner=owner, size=sizes[tier],
-                territory=(owner.territory or owner.unit.territory) if owner else None,
+                territory=territory,
                 source=_pick(self.rng, SOURCES), phone=self.phone(), created_at=created,
                 updated_at=created, owned_since=created if owner else None,
             )  # fmt: skip

@@ -72,13 +72,14 @@ class History(Deals):
         rng = self.rng
         pooled = status in ("new", "disqualified") and rng.random() < 0.5
         owner = None if pooled else rng.choice(reps)
-        name, _industry, short = self.company(taken)
+        territory = owner.territory if owner else self.rng.choice(self.territories)
+        name, _industry, short = self.company(taken, territory)
         created = self.ago(rng.uniform(0.5, 60) if status == "new" else rng.uniform(3, DAYS))
         qualified = status == "qualified"
         return m.Lead(
             title=f"{short} {self.word('need')}", company_name=name, owner=owner,
             contact_name=person_name(self.ctx), phone=self.phone(mobile=True),
-            source=_pick(rng, SOURCES), territory=owner.territory if owner else None,
+            source=_pick(rng, SOURCES), territory=territory,
             need_ok=status != "new", budget_ok=qualified, authority_ok=qualified,
             timeline_ok=qualified and rng.random() < 0.7,
             claimed_at=created + timedelta(hours=rng.randint(1, 72)) if owner else None,
@@ -122,7 +123,8 @@ class History(Deals):
             elif not chain and closed > self.ago(3) and self.rng.random() < 0.5:
                 status = "draft"
             numbers[closed.year] += 1
-            contract = self.contract(deal, f"HT-{closed.year}-{numbers[closed.year]:05d}", status)
+            number = f"HT-{closed.year}-{numbers[closed.year]:05d}"
+            contract = self.contract(deal, number, status, len(chain))
             contract.max_discount_pct = discount
             contracts.append(contract)
             lines += [m.ContractLine(contract=contract, product=x.product, quantity=x.quantity,
@@ -132,9 +134,10 @@ class History(Deals):
             payments += self.payments(contract) if status == "signed" else []
         self.contracts = contracts
 
-    def contract(self, deal: Deal, number: str, status: str) -> m.Contract:
+    def contract(self, deal: Deal, number: str, status: str, approvers: int) -> m.Contract:
         opp, closed, rng = deal.opp, deal.stays[-1][1], self.rng
-        signed = min(self.today, closed.date() + timedelta(days=rng.randint(1, 4)))
+        days = approvers + rng.randint(1, 3)  # each approver takes a working day
+        signed = min(self.today, closed.date() + timedelta(days=days))
         starts = signed + timedelta(days=rng.randint(0, 14))
         contract = m.Contract(
             number=number, customer=opp.customer, opportunity=opp, owner=opp.owner,
@@ -159,11 +162,8 @@ class History(Deals):
             decision = "approved" if i < decided else "pending"
             if contract.status == "rejected" and i == decided:
                 decision = "rejected"
-            at = (
-                min(closed + timedelta(hours=5 * (i + 1)), self.now)
-                if decision != "pending"
-                else None
-            )
+            day = closed.date() + timedelta(days=i + 1)
+            at = min(self.on(day), self.now) if decision != "pending" else None
             reason = self.word("reject") if decision == "rejected" else ""
             step = m.ApprovalStep(contract=contract, order=i + 1, approver=approver, reason=reason)
             step.decision, step.decided_at = decision, at

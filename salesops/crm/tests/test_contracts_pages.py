@@ -230,6 +230,11 @@ def test_recording_a_payment_through_the_page(cast: Any, client_for: Any) -> Non
     detail = client_for("rep").get(reverse("crm:contract_detail", args=[contract.pk]))
     assert detail.context["paid_pct"] == 60
     assert "Bank transfer" in detail.content.decode()
+    data["amount"] = "400.00"
+    assert client_for("finance").post(url, data).status_code == 302
+    paid_up = client_for("rep").get(reverse("crm:contract_detail", args=[contract.pk]))
+    assert not paid_up.context["can_pay"] and paid_up.context["paid_pct"] == 100
+    assert client_for("finance").get(url).status_code == 302  # fully paid: back to the contract
 
 
 def test_handing_off_through_the_page(cast: Any, client_for: Any) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django.db import transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
 
 from salesops.core.demo import DemoContext
 from salesops.crm import models as m
@@ -102,6 +102,8 @@ def test_every_deal_history_is_consistent_with_the_deal() -> None:
             assert after.from_stage_id == before.stage_id
         assert stays[0].entered_at == opp.created_at and stays[0].stage.code == "lead"
         assert (opp.closed_at is None) == (opp.stage.kind == "open")
+    backwards = m.StageHistory.objects.filter(from_stage__order__gt=F("stage__order"))
+    assert backwards.filter(stage__kind="open").exists()  # some offers were reworked
 
 
 def test_amounts_add_up_exactly() -> None:

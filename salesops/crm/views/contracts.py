@@ -156,7 +156,9 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
         **parts,
         "current": step,
         "can_manage": can_manage_contract(request.user, contract),
-        "can_pay": contract.status == Status.SIGNED and can_record_payment(request.user, contract),
+        "can_pay": contract.status == Status.SIGNED
+        and contract.outstanding > 0
+        and can_record_payment(request.user, contract),
         "can_decide": bool(step and step.approver_id == request.user.pk),
         "paid_pct": int(contract.collected * 100 / amount) if amount else 0,
         "customer_url": url_or_blank("crm:customer_detail", contract.customer_id),
@@ -303,6 +305,9 @@ def payment_create(request: HttpRequest, pk: int) -> HttpResponse:
     contract = selectors.contract_get(actor=request.user, pk=pk)
     if not can_record_payment(request.user, contract):
         return _refused(request, _("Only the owner, their leaders, finance or an administrator."))
+    if contract.status == Status.SIGNED and contract.outstanding <= 0:
+        messages.info(request, _("This contract is fully paid."))
+        return redirect("crm:contract_detail", pk=contract.pk)
     form = PaymentForm(request.POST or None, initial={"amount": contract.outstanding})
     if request.method == "POST" and form.is_valid():
 
