@@ -133,6 +133,7 @@ CASES = [
     Case("crm:lead_release", method="post", targets=("acc_rep_lead",), ok=302),
     Case("crm:lead_assign", targets=("acc_rep_lead", "acc_pool_lead")),
     Case("crm:pool"),
+    Case("crm:pool_customers"),
     Case("crm:import"),
     Case("crm:import_template", query="kind=leads"),
     # API

@@ -76,7 +76,8 @@ def customer_list(
     pool: str = "",
     overdue: str = "",
 ) -> QuerySet[Customer]:
-    """Visible customers (merged ones hidden); pool: yes/no; overdue: yes."""
+    """Visible customers, merged ones hidden. pool: "" owned (default), "all" or "yes" (pool
+    only); overdue: "yes" for those past their tier's contact standard."""
     qs = selectors.customers(actor=request.user).order_by("name", "pk")
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(phone__icontains=q) | Q(tax_number__icontains=q))
@@ -137,7 +138,7 @@ def lead_list(
     owner_id: int | None = None,
     pool: str = "",
 ) -> QuerySet[Lead]:
-    """Visible leads, newest first; pool: yes/no."""
+    """Visible leads, newest first. pool: "" owned (default), "all" or "yes" (pool only)."""
     qs = selectors.leads(actor=request.user).order_by("-created_at", "-pk")
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(company_name__icontains=q) | Q(phone__icontains=q))

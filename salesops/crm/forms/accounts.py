@@ -215,13 +215,27 @@ class ImportConfirmForm(forms.Form):
 
 # --- list filters (built per request: the owner choices depend on who is looking) -----------
 
-YES_NO_POOL = [("", _("Owned and pool")), ("no", _("Owned")), ("yes", _("In the pool"))]
+POOL_CHOICES = [("", _("Owned")), ("all", _("Owned + pool")), ("yes", _("Pool only"))]
+
+
+class AlwaysBound(forms.Form):
+    """A list filter that applies its defaults on a first visit too (no query string): the
+    lists show owned records unless the pool is asked for."""
+
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__({} if data is None else data, *args, **kwargs)
+
+
+def _pool(qs: QuerySet[Any], choice: str) -> QuerySet[Any]:
+    if choice == "yes":
+        return qs.filter(owner__isnull=True)
+    return qs if choice == "all" else qs.filter(owner__isnull=False)
 
 
 def customer_filter_form(actor: Any) -> type[forms.Form]:
     """The filter form of the customer list, with the owners the actor may see."""
 
-    class CustomerFilter(forms.Form):
+    class CustomerFilter(AlwaysBound):
         tier = forms.ChoiceField(
             label=_("Tier"), required=False, choices=[("", _("All tiers")), *Tier.choices]
         )
@@ -243,11 +257,11 @@ def customer_filter_form(actor: Any) -> type[forms.Form]:
             queryset=Territory.objects.visible_to(actor),
         )
         industry = forms.CharField(label=_("Industry"), required=False)
-        pool = forms.ChoiceField(label=_("Pool"), required=False, choices=YES_NO_POOL)
+        pool = forms.ChoiceField(label=_("Pool"), required=False, choices=POOL_CHOICES)
         overdue = forms.ChoiceField(
             label=_("Contact"),
             required=False,
-            choices=[("", _("Any contact status")), ("yes", _("Overdue for contact"))],
+            choices=[("", _("Any contact")), ("yes", _("Overdue"))],
         )
 
         def apply(self, qs: QuerySet[Customer]) -> QuerySet[Customer]:
@@ -257,8 +271,7 @@ def customer_filter_form(actor: Any) -> type[forms.Form]:
                     qs = qs.filter(**{name: data[name]})
             if data.get("industry"):
                 qs = qs.filter(industry__icontains=data["industry"])
-            if data.get("pool"):
-                qs = qs.filter(owner__isnull=data["pool"] == "yes")
+            qs = _pool(qs, data.get("pool", ""))
             if data.get("overdue") == "yes":
                 qs = qs.filter(selectors.overdue_q(selectors.tier_standards()))
             return qs
@@ -269,7 +282,7 @@ def customer_filter_form(actor: Any) -> type[forms.Form]:
 def lead_filter_form(actor: Any) -> type[forms.Form]:
     """The filter form of the lead list, with the owners the actor may see."""
 
-    class LeadFilter(forms.Form):
+    class LeadFilter(AlwaysBound):
         status = forms.ChoiceField(
             label=_("Status"),
             required=False,
@@ -284,15 +297,14 @@ def lead_filter_form(actor: Any) -> type[forms.Form]:
             queryset=selectors.owner_choices(actor=actor),
             empty_label=_("All owners"),
         )
-        pool = forms.ChoiceField(label=_("Pool"), required=False, choices=YES_NO_POOL)
+        pool = forms.ChoiceField(label=_("Pool"), required=False, choices=POOL_CHOICES)
 
         def apply(self, qs: QuerySet[Lead]) -> QuerySet[Lead]:
             data = self.cleaned_data
             for name in ("status", "source", "owner"):
                 if data.get(name):
                     qs = qs.filter(**{name: data[name]})
-            if data.get("pool"):
-                qs = qs.filter(owner__isnull=data["pool"] == "yes")
+            qs = _pool(qs, data.get("pool", ""))
             return qs
 
     return LeadFilter
@@ -302,7 +314,6 @@ def pool_filter_form(actor: Any) -> type[forms.Form]:
     """The filter form of the pool page."""
 
     class PoolFilter(forms.Form):
-        kind = forms.CharField(required=False, widget=forms.HiddenInput)  # keeps the tab
         territory = forms.ModelChoiceField(
             label=_("Territory"),
             required=False,

@@ -35,6 +35,12 @@ NO = {"", "0", "no", "n", "false", "否"}
 class AccountsImporter(CrmImporter):
     """Shared by the three: owners, territories, yes/no cells, within-file repeats."""
 
+    CHOICES: dict[str, list[tuple[str, Any]]] = {}
+
+    def label(self, key: str, value: Any) -> Any:
+        """A cleaned value as shown in the preview (choices by their label)."""
+        return dict(self.CHOICES.get(key, [])).get(value, value)
+
     def __init__(self, actor: Any) -> None:
         super().__init__(actor)
         self.seen: dict[Any, int] = {}
@@ -175,6 +181,7 @@ class ContactImporter(AccountsImporter):
         Column("email", gettext_lazy("Email")),
         Column("is_primary", gettext_lazy("Primary contact")),
     ]
+    CHOICES = {"buying_role": Contact.BuyingRole.choices}
 
     def clean_row(self, values: dict[str, str]) -> dict[str, Any]:
         reference = values["customer"].strip()
@@ -194,7 +201,7 @@ class ContactImporter(AccountsImporter):
         data["email"] = self.email(values.get("email", ""))
         role = values.get("buying_role", "").strip()
         data["buying_role"] = (
-            self.choice("buying_role", role, Contact.BuyingRole.choices) if role else ""
+            self.choice("buying_role", role, self.CHOICES["buying_role"]) if role else ""
         )
         data["is_primary"] = self.yes_no("is_primary", values.get("is_primary", ""))
         customer = found[0]
@@ -234,6 +241,7 @@ class LeadImporter(AccountsImporter):
         Column("notes", gettext_lazy("Notes")),
         Column("owner", gettext_lazy("Owner (username)"), aliases=("owner",)),
     ]
+    CHOICES = {"source": Source.choices}
 
     def clean_row(self, values: dict[str, str]) -> dict[str, Any]:
         data: dict[str, Any] = _text(
@@ -241,7 +249,7 @@ class LeadImporter(AccountsImporter):
         )
         data["email"] = self.email(values.get("email", ""))
         source = values.get("source", "").strip()
-        data["source"] = self.choice("source", source, Source.choices) if source else ""
+        data["source"] = self.choice("source", source, self.CHOICES["source"]) if source else ""
         data["territory"] = self.territory(values.get("territory", ""))
         budget = values.get("budget_amount", "").strip().replace(",", "")
         try:

@@ -49,6 +49,7 @@ ROUTES = {
     "crm:lead_release": Access(SALES, obj="lead", writes=True),
     "crm:lead_assign": Access(LEADERS, obj="lead", writes=True),
     "crm:pool": Access(SALES),
+    "crm:pool_customers": Access(SALES),
     # imports
     "crm:import": Access(SALES, writes=True),
     "crm:import_template": Access(SALES),

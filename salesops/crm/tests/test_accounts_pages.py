@@ -40,9 +40,11 @@ def test_customer_list_shows_visible_customers_with_service_status(cast, client_
     customer(cast.rep, name="Late Co", tier="key", days_since_contact=30)
     customer(cast.outside_rep, name="Hidden Co")
     customer(None, name="Pool Co")
-    body = page(english_client(client_for("rep")), "/crm/customers/")
-    assert "Within Co" in body and "Late Co" in body and "Pool Co" in body
-    assert "Hidden Co" not in body
+    client = english_client(client_for("rep"))
+    body = page(client, "/crm/customers/")
+    assert "Within Co" in body and "Late Co" in body
+    assert "Hidden Co" not in body and "Pool Co" not in body  # owned ones unless asked
+    assert "Pool Co" in page(client, "/crm/customers/", pool="all")
     overdue = page(english_client(client_for("rep")), "/crm/customers/", overdue="yes")
     assert "Late Co" in overdue and "Within Co" not in overdue and "Pool Co" not in overdue
 
@@ -106,15 +108,13 @@ def test_lead_and_pool_lists_run_constant_queries(cast, client_for):
         lead(cast.rep if i % 2 else None, budget_ok=True)
         customer(None, name=f"P{i}")
     counts = [
-        _count_queries(client, u)
-        for u in ("/crm/leads/", "/crm/pool/", "/crm/pool/?kind=customers")
+        _count_queries(client, u) for u in ("/crm/leads/", "/crm/pool/", "/crm/pool/customers/")
     ]
     for i in range(3, 30):
         lead(cast.peer_rep if i % 2 else None, need_ok=True)
         customer(None, name=f"P{i}")
     again = [
-        _count_queries(client, u)
-        for u in ("/crm/leads/", "/crm/pool/", "/crm/pool/?kind=customers")
+        _count_queries(client, u) for u in ("/crm/leads/", "/crm/pool/", "/crm/pool/customers/")
     ]
     assert again == counts
 
@@ -132,10 +132,10 @@ def test_lead_list_filters_and_bant_score(cast, client_for):
     )
     lead(None, title="Pool lead", source="referral")
     client = english_client(client_for("rep"))
-    body = page(client, "/crm/leads/")
+    body = page(client, "/crm/leads/", pool="all")
     assert "Hot lead" in body and "4/4" in body and "Pool lead" in body
     assert "Hot lead" not in page(client, "/crm/leads/", pool="yes")
-    assert "Pool lead" not in page(client, "/crm/leads/", source="website")
+    assert "Pool lead" not in page(client, "/crm/leads/", source="website", pool="all")
     assert "Pool lead" not in page(client, "/crm/leads/", status="qualified")
 
 
@@ -249,10 +249,8 @@ def test_leader_assigns_a_customer_in_the_subtree(cast, client_for):
 def test_claim_and_release_from_the_pages(cast, client_for):
     pooled = customer(None, name="Pool Co")
     client = english_client(client_for("rep"))
-    response = client.post(
-        f"/crm/customers/{pooled.pk}/claim/", {"next": "/crm/pool/?kind=customers"}
-    )
-    assert response.status_code == 302 and response["Location"] == "/crm/pool/?kind=customers"
+    response = client.post(f"/crm/customers/{pooled.pk}/claim/", {"next": "/crm/pool/customers/"})
+    assert response.status_code == 302 and response["Location"] == "/crm/pool/customers/"
     assert Customer.objects.get(pk=pooled.pk).owner == cast.rep
     client.post(f"/crm/customers/{pooled.pk}/release/")
     assert Customer.objects.get(pk=pooled.pk).owner is None

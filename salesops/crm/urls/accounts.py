@@ -31,6 +31,7 @@ urlpatterns: list[URLPattern] = [
     path("leads/<int:pk>/release/", leads.lead_release, name="lead_release"),
     path("leads/<int:pk>/assign/", leads.lead_assign, name="lead_assign"),
     path("pool/", leads.pool_page, name="pool"),
+    path("pool/customers/", leads.pool_page, {"kind": "customers"}, name="pool_customers"),
     path("import/", leads.import_page, name="import"),
     path("import/template.csv", leads.import_template, name="import_template"),
 ]

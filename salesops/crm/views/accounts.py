@@ -178,7 +178,8 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if run_service(request, form, write, _("The customer is saved.")):
             return redirect("crm:customer_detail", pk=customer.pk)
-    return form_page(request, form, _("Edit %s") % customer, cancel=customer_url(customer.pk))
+    title = _("Edit %s") % customer
+    return form_page(request, form, title, cancel=customer_url(customer.pk), columns=True)
 
 
 def customer_assign(request: HttpRequest, pk: int) -> HttpResponse:

@@ -78,7 +78,7 @@ def lead_create(request: HttpRequest) -> HttpResponse:
         lead = run_service(request, form, write, _("The lead is recorded."))
         if lead:
             return redirect("crm:lead_detail", pk=lead.pk)
-    return form_page(request, form, _("New lead"), cancel=reverse("crm:lead_list"))
+    return form_page(request, form, _("New lead"), cancel=reverse("crm:lead_list"), columns=True)
 
 
 def _lead(request: HttpRequest, pk: int) -> Lead:
@@ -118,7 +118,7 @@ def lead_edit(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if run_service(request, form, write, _("The lead is saved.")):
             return redirect("crm:lead_detail", pk=lead.pk)
-    return form_page(request, form, _("Edit %s") % lead, cancel=lead_url(lead.pk))
+    return form_page(request, form, _("Edit %s") % lead, cancel=lead_url(lead.pk), columns=True)
 
 
 @require_POST
@@ -228,9 +228,8 @@ POOL_CUSTOMER_COLUMNS = [
 ]
 
 
-def pool_page(request: HttpRequest) -> HttpResponse:
+def pool_page(request: HttpRequest, kind: str = "leads") -> HttpResponse:
     actor = request.user
-    kind = "customers" if request.GET.get("kind") == "customers" else "leads"
     filter_form = forms.pool_filter_form(actor)
     if kind == "leads":
         spec = ListSpec(
@@ -275,7 +274,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
 
 def _preview_rows(importer: Any, result: Any) -> list[list[str]]:
     keys = [col.key for col in importer.columns]
-    return [[_cell(row.get(k)) for k in keys] for row in result.preview]
+    return [[_cell(importer.label(k, row.get(k))) for k in keys] for row in result.preview]
 
 
 def _cell(value: Any) -> str:
