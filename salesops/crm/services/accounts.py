@@ -182,6 +182,19 @@ def _fill_blanks(survivor: Customer, duplicate: Customer) -> None:
     survivor.last_contact_at = max(contacts) if contacts else None
 
 
+def _move_children(survivor: Customer, duplicate: Customer) -> dict[str, int]:
+    """Point the duplicate's records at the survivor (one UPDATE per kind); counts moved."""
+    keep_primary = Contact.objects.filter(customer=survivor, is_primary=True).exists()
+    unmark = {"is_primary": False} if keep_primary else {}
+    return {
+        "contacts": Contact.objects.filter(customer=duplicate).update(customer=survivor, **unmark),
+        "opportunities": Opportunity.objects.filter(customer=duplicate).update(customer=survivor),
+        "activities": Activity.objects.filter(customer=duplicate).update(customer=survivor),
+        "contracts": Contract.objects.filter(customer=duplicate).update(customer=survivor),
+        "leads": Lead.objects.filter(customer=duplicate).update(customer=survivor),
+    }
+
+
 @transaction.atomic
 def customer_merge(*, actor: Any, survivor: Customer, duplicate: Customer) -> Customer:
     """Merge a duplicate into the survivor: its contacts, opportunities, activities, contracts
@@ -200,16 +213,7 @@ def customer_merge(*, actor: Any, survivor: Customer, duplicate: Customer) -> Cu
     survivor.refresh_from_db()
     duplicate.refresh_from_db()
     before_survivor, before_duplicate = snapshot(survivor), snapshot(duplicate)
-    keep_primary = Contact.objects.filter(customer=survivor, is_primary=True).exists()
-    contacts = Contact.objects.filter(customer=duplicate)
-    unmark = {"is_primary": False} if keep_primary else {}
-    moved = {
-        "contacts": contacts.update(customer=survivor, **unmark),
-        "opportunities": Opportunity.objects.filter(customer=duplicate).update(customer=survivor),
-        "activities": Activity.objects.filter(customer=duplicate).update(customer=survivor),
-        "contracts": Contract.objects.filter(customer=duplicate).update(customer=survivor),
-        "leads": Lead.objects.filter(customer=duplicate).update(customer=survivor),
-    }
+    moved = _move_children(survivor, duplicate)
     _fill_blanks(survivor, duplicate)
     survivor.save()
     duplicate.merged_into = survivor
@@ -408,6 +412,30 @@ def _lead_contact(actor: Any, customer: Customer, **fields: Any) -> Contact:
     return existing or _contact_new(actor=actor, customer=customer, **fields)
 
 
+def _lead_customer(
+    actor: Any, lead: Lead, customer: Customer | None, name: str, allow_duplicate: bool
+) -> Customer:
+    """The existing customer chosen (visible, not merged), or a new one made from the lead."""
+    if customer is not None:
+        visible = Customer.objects.visible_to(actor).filter(pk=customer.pk).exists()
+        if customer.merged_into_id or not visible:
+            raise ValidationError({"customer": _("Choose a customer you can see and not merged.")})
+        return customer
+    name = (name or lead.company_name).strip()
+    if not name:
+        raise ValidationError({"customer_name": _("Name the new customer.")})
+    return _customer_new(
+        actor=actor,
+        owner=lead.owner,
+        allow_duplicate=allow_duplicate,
+        name=name,
+        phone=lead.phone,
+        source=lead.source,
+        territory=lead.territory,
+        partner=lead.partner,
+    )
+
+
 @transaction.atomic
 def lead_convert(
     *,
@@ -438,25 +466,7 @@ def lead_convert(
     if locked.owner_id is None:
         raise ValidationError({"owner": _("Claim the lead from the pool before converting it.")})
     before = snapshot(locked)
-    if customer is None:
-        name = (customer_name or locked.company_name).strip()
-        if not name:
-            raise ValidationError({"customer_name": _("Name the new customer.")})
-        customer = _customer_new(
-            actor=actor,
-            owner=locked.owner,
-            allow_duplicate=allow_duplicate,
-            name=name,
-            phone=locked.phone,
-            source=locked.source,
-            territory=locked.territory,
-            partner=locked.partner,
-        )
-    elif (
-        customer.merged_into_id
-        or not Customer.objects.visible_to(actor).filter(pk=customer.pk).exists()
-    ):
-        raise ValidationError({"customer": _("Choose a customer you can see and not merged.")})
+    customer = _lead_customer(actor, locked, customer, customer_name, allow_duplicate)
     contact = _lead_contact(
         actor,
         customer,

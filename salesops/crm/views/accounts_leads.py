@@ -285,49 +285,59 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _import_confirm(request: HttpRequest, confirm: Any) -> dict[str, Any] | None:
+    """Run the kept upload in the chosen mode; None when nothing is kept any more."""
+    kept = importers.stashed(request)
+    if kept is None or not confirm.is_valid():
+        return None
+    kind, filename, rows = kept
+    result = IMPORTERS[kind](request.user).run(rows, mode=confirm.cleaned_data["mode"])
+    if result.saved:
+        importers.drop_stash(request)
+    return {"stage": "done", "kind": kind, "filename": filename, "result": result}
+
+
+def _import_preview(request: HttpRequest, upload: Any) -> dict[str, Any] | None:
+    """Read and check an upload without saving, and keep its rows; None if unreadable."""
+    kind, file = upload.cleaned_data["kind"], upload.cleaned_data["file"]
+    try:
+        rows = read_table(file, file.name)
+    except Exception:  # a damaged or disguised file: openpyxl, zip and csv all raise
+        upload.add_error("file", _("This file cannot be read as CSV or Excel."))
+        return None
+    importer = IMPORTERS[kind](request.user)
+    result = importer.run(rows, preview=True)
+    importers.stash_rows(request, kind, file.name, rows)
+    preview = _preview_rows(importer, result)
+    return {
+        "stage": "preview",
+        "kind": kind,
+        "filename": file.name,
+        "result": result,
+        "rows": preview,
+        "columns": importer.columns,
+    }
+
+
 def import_page(request: HttpRequest) -> HttpResponse:
-    actor = request.user
+    """Upload → preview (every problem by row and column) → confirm in a mode → result."""
     kind = request.POST.get("kind") or request.GET.get("kind") or "customers"
     confirming = request.method == "POST" and "confirm" in request.POST
-    upload = forms.ImportForm(
-        None if confirming else (request.POST or None),
-        request.FILES or None,
-        initial={"kind": kind},
-    )
+    data = None if confirming else (request.POST or None)
+    upload = forms.ImportForm(data, request.FILES or None, initial={"kind": kind})
     confirm = forms.ImportConfirmForm(request.POST if confirming else None)
     context: dict[str, Any] = {
         "upload": upload,
         "confirm": confirm,
+        "kind": kind,
         "kinds": forms.ImportForm.KINDS,
     }
     if confirming:
-        kept = importers.stashed(request)
-        if kept is None or not confirm.is_valid():
+        outcome = _import_confirm(request, confirm)
+        if outcome is None:
             messages.error(request, _("The uploaded file is no longer kept; upload it again."))
             return redirect("crm:import")
-        kind, filename, rows = kept
-        importer = IMPORTERS[kind](actor)
-        result = importer.run(rows, mode=confirm.cleaned_data["mode"])
-        if result.saved:
-            importers.drop_stash(request)
-        context.update(stage="done", kind=kind, filename=filename, result=result)
+        context.update(outcome)
     elif request.method == "POST" and upload.is_valid():
-        kind, file = upload.cleaned_data["kind"], upload.cleaned_data["file"]
-        try:
-            rows = read_table(file, file.name)
-        except Exception:  # a damaged or disguised file: openpyxl, zip and csv all raise
-            upload.add_error("file", _("This file cannot be read as CSV or Excel."))
-            return render(request, "crm/accounts/import.html", context)
-        importer = IMPORTERS[kind](actor)
-        result = importer.run(rows, preview=True)
-        importers.stash_rows(request, kind, file.name, rows)
-        context.update(
-            stage="preview",
-            kind=kind,
-            filename=file.name,
-            result=result,
-            rows=_preview_rows(importer, result),
-            columns=importer.columns,
-        )
-    context.setdefault("kind", kind)
+        context.update(_import_preview(request, upload) or {})
     return render(request, "crm/accounts/import.html", context)
