@@ -366,3 +366,12 @@ def test_reference_pages_show_prices_and_criteria(cast: Any, client_en: Any) -> 
     assert "1,234,567.50" in products
     stages = client_en("finance").get(reverse("crm:stage_list")).content.decode()
     assert "A decision maker of the customer is named" in stages
+
+
+def test_the_activity_export_names_types_and_statuses(cast: Any, client_en: Any) -> None:
+    acme = make.customer(cast.rep)
+    make.planned(cast.rep, acme, "Ring them", days=2)
+    response = client_en("rep").get(reverse("crm:activity_list"), {"export": "csv"})
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").strip().splitlines()
+    assert lines[0] == "When,Type,Status,Subject,Owner,Customer,Opportunity,Outcome,Coaching"
+    assert lines[1].split(",")[1:6] == ["Call", "Planned", "Ring them", "Rep", "Acme Ltd"]
