@@ -174,15 +174,16 @@ class FilterForm(Styled):
     period = forms.ChoiceField(label=_("Period"), required=False)
     kpi = forms.ChoiceField(label=_("KPI"), required=False)
 
-    def __init__(self, *args: Any, actor: Any, today: date, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, actor: Any, today: date, one_kpi: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].choices = [("", _("Everyone I see"))] + [
             (str(u.pk), f"{'· ' * u.depth}{u}") for u in led_units(actor=actor)
         ]
         self.fields["period"].choices = period_choices(today)
-        self.fields["kpi"].choices = [("", _("KPIs with targets"))] + [
-            (k.code, str(k.label)) for k in kpi_catalogue(actor=actor)
-        ]
+        kpis = [(k.code, str(k.label)) for k in kpi_catalogue(actor=actor)]
+        self.fields["kpi"].choices = kpis if one_kpi else [("", _("KPIs with targets")), *kpis]
 
 
 class KpiForm(Styled):
@@ -190,7 +191,7 @@ class KpiForm(Styled):
     name = forms.CharField(label=_("Name"), max_length=100)
     description = forms.CharField(label=_("How it is measured"), max_length=300, required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=KpiDefinition.Kind.choices)
-    unit = forms.ChoiceField(label=_("Unit"), choices=KpiDefinition.Unit.choices)
+    unit = forms.ChoiceField(label=_("Unit of measure"), choices=KpiDefinition.Unit.choices)
     direction = forms.ChoiceField(label=_("Direction"), choices=KpiDefinition.Direction.choices)
     is_manual = forms.BooleanField(label=_("Reported by hand"), required=False)
     source = forms.ChoiceField(label=_("Records"), required=False)

@@ -203,6 +203,19 @@ SOURCES: dict[str, Source] = {
 }  # fmt: skip
 
 
+# The page of a record in the drill-down: route name and the field holding its id.
+LINKS: dict[str, tuple[str, str]] = {
+    "won_deals": ("crm:opportunity_detail", "pk"),
+    "closed_deals": ("crm:opportunity_detail", "pk"),
+    "new_customers": ("crm:opportunity_detail", "pk"),
+    "opportunities": ("crm:opportunity_detail", "pk"),
+    "payments": ("crm:contract_detail", "contract_id"),
+    "activities": ("crm:customer_detail", "customer_id"),
+    "coaching": ("crm:customer_detail", "customer_id"),
+    "leads": ("crm:lead_detail", "pk"),
+}
+
+
 # --- filters and date ranges ------------------------------------------------------------------
 
 

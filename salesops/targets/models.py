@@ -61,7 +61,7 @@ class KpiDefinition(TimeStamped):
     name = models.CharField(_("name"), max_length=100)
     description = models.CharField(_("how it is measured"), max_length=300, blank=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.RESULT)
-    unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices)
+    unit = models.CharField(_("unit of measure"), max_length=10, choices=Unit.choices)
     direction = models.CharField(
         _("direction"), max_length=10, choices=Direction.choices, default=Direction.HIGHER
     )

@@ -13,6 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from salesops.core.money import to_money
@@ -79,6 +80,19 @@ def split_candidates(target: Target) -> list[Owner]:
     )
     people.sort(key=lambda p: p.pk == unit.leader_id)
     return [Owner(unit=u) for u in units] + [Owner(user=p) for p in people]
+
+
+def current_values(target: Target, owners: list[Owner]) -> dict[str, Decimal]:
+    """The targets these owners already have for the same KPI and period (one query)."""
+    users = [o.user.pk for o in owners if o.user]
+    units = [o.unit.pk for o in owners if o.unit]
+    rows = Target.objects.filter(kpi_id=target.kpi_id, period_key=target.period_key).filter(
+        Q(owner_user_id__in=users) | Q(owner_unit_id__in=units)
+    )
+    return {
+        (f"user:{uid}" if uid else f"unit:{nid}"): value
+        for uid, nid, value in rows.values_list("owner_user_id", "owner_unit_id", "value")
+    }
 
 
 def last_year(period: Period) -> Period:

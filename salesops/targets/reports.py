@@ -165,6 +165,11 @@ def tree(*, actor: Any, kpi: KpiDefinition, period: Period, today: date) -> list
     return roots
 
 
+def count_units(nodes: list[Node]) -> int:
+    """How many units a tree holds."""
+    return sum(1 + count_units(n.children) for n in nodes)
+
+
 def _people(
     actor: Any,
     kpi: KpiDefinition,

@@ -50,6 +50,16 @@ def _require(actor: Any, person: User | None, unit: OrgUnit | None) -> None:
         )
 
 
+# Foreign keys are objects the service already holds, and one target per owner, KPI and period
+# is ensured by reading the existing row first (the database constraints still stand behind it):
+# validating those again would cost several queries per target of a split.
+IN_HAND = ["kpi", "owner_user", "owner_unit", "parent", "approved_by", "created_by"]
+
+
+def _clean(target: Target) -> None:
+    target.full_clean(exclude=IN_HAND, validate_unique=False, validate_constraints=False)
+
+
 def _revise(
     target: Target, actor: Any, action: str, old: Decimal | None, old_status: str, reason: str
 ) -> None:
@@ -84,9 +94,8 @@ def _check_parent(parent: Target | None, kpi: KpiDefinition, period: Period) -> 
 
 def _existing(kpi: KpiDefinition, period: Period, person: Any, unit: Any) -> Target | None:
     qs = Target.objects.select_for_update().filter(kpi=kpi, period_key=period.key)
-    if person is not None:
-        return qs.filter(owner_user=person).first()
-    return qs.filter(owner_unit=unit).first()
+    qs = qs.filter(owner_user=person) if person is not None else qs.filter(owner_unit=unit)
+    return next(iter(qs.order_by("pk")[:1]), None)
 
 
 def _write(
@@ -121,7 +130,7 @@ def _write(
         target.description = description.strip()
     if phasing is not None:
         target.phasing = phasing
-    target.full_clean(exclude=["approved_by", "created_by"])
+    _clean(target)
     target.save()
     if before is None or old != value or old_status != target.status:
         _revise(target, actor, action, old, old_status, reason)
@@ -312,7 +321,7 @@ def target_propose(
     target.status, target.method = Status.PROPOSED, Target.Method.PROPOSAL
     target.description = description.strip()
     target.parent = target.parent or _natural_parent(kpi, period, actor, None)
-    target.full_clean(exclude=["approved_by", "created_by"])
+    _clean(target)
     target.save()
     _revise(target, actor, "proposed", old, old_status, "")
     _audit(actor, target, before)

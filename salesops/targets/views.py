@@ -57,9 +57,18 @@ def my_targets(request: HttpRequest) -> HttpResponse:
     return render(request, "targets/my.html", context)
 
 
-def _filters(request: HttpRequest, default_kind: str) -> tuple[Any, OrgUnit | None, Period, Any]:
+def _filters(
+    request: HttpRequest, default_kind: str, one_kpi: bool = False
+) -> tuple[Any, OrgUnit | None, Period, Any]:
     day = today()
-    form = FilterForm(request.GET or None, actor=request.user, today=day)
+    initial = {"period": Period.containing(default_kind, day).key, "kpi": "won_revenue"}
+    form = FilterForm(
+        request.GET or None,
+        actor=request.user,
+        today=day,
+        one_kpi=one_kpi,
+        initial=initial if one_kpi else {"period": initial["period"]},
+    )
     data = form.cleaned_data if form.is_valid() else {}
     unit = None
     if data.get("unit"):
@@ -120,12 +129,18 @@ def team(request: HttpRequest) -> HttpResponse:
 
 
 def tree(request: HttpRequest) -> HttpResponse:
-    form, _unit, period, kpi = _filters(request, "year")
+    form, _unit, period, kpi = _filters(request, "year", one_kpi=True)
     kpi = kpi or selectors.kpi_catalogue(actor=request.user).filter(code="won_revenue").first()
     if kpi is None:
         raise Http404
     roots = reports.tree(actor=request.user, kpi=kpi, period=period, today=today())
-    context = {"form": form, "kpi": kpi, "period": period, "roots": roots}
+    context = {
+        "form": form,
+        "kpi": kpi,
+        "period": period,
+        "roots": roots,
+        "collapse_people": reports.count_units(roots) > 4,
+    }
     return render_page(request, "targets/tree.html", context, partial="tree")
 
 
@@ -225,7 +240,9 @@ def target_records(request: HttpRequest, pk: int) -> HttpResponse:
         "hidden": info["hidden"],
         "paths": [c.path for c in source.columns],
     }
-    rows = qs.values("pk", *[c.path for c in source.columns])
+    route, link_field = kpis.LINKS.get(source.code, ("", "pk"))
+    context.update({"link_route": route, "link_field": link_field})
+    rows = qs.values(*{"pk", link_field, *(c.path for c in source.columns)})
     return list_response(request, spec, rows, "targets/records.html", context)
 
 

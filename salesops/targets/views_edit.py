@@ -93,7 +93,7 @@ def target_create(request: HttpRequest) -> HttpResponse:
         )
         if made:
             return redirect(_next(request, reverse("targets:target_detail", args=[made.pk])))
-    return _form_page(request, form, _("Set a target"), testid="target-form")
+    return _form_page(request, form, _("Set a target"), testid="target-form", smart_help=True)
 
 
 def _settable(request: HttpRequest, pk: int) -> Target:
@@ -308,7 +308,9 @@ def propose(request: HttpRequest) -> HttpResponse:
         )
         if made:
             return redirect("targets:my")
-    return _form_page(request, form, _("Propose my target"), testid="proposal-form")
+    return _form_page(
+        request, form, _("Propose my target"), testid="proposal-form", smart_help=True
+    )
 
 
 def manual_record(request: HttpRequest) -> HttpResponse:

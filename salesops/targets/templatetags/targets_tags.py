@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -49,6 +50,12 @@ def signed(value: Any, kpi: Any) -> str:
     number = Decimal(value)
     text = kpi_value(abs(number), kpi)
     return f"+{text}" if number > 0 else (f"−{text}" if number < 0 else text)
+
+
+@register.filter
+def as_json(value: Any) -> str:
+    """A JSON value as written in the KPI definition form."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 @register.filter
