@@ -214,3 +214,35 @@ def test_pool_return_task_and_command(cast, django_capture_on_commit_callbacks):
     out = StringIO()
     call_command("crm_pool_return", stdout=out)
     assert out.getvalue().strip() == "Returned to the pool: 0 leads, 1 customers."
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_claims_have_one_winner(cast):
+    """Two real transactions at once (PostgreSQL; SQLite serialises all writers anyway)."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite runs one writer at a time; the race needs a server database")
+    pooled = lead(None)
+    barrier, outcomes = threading.Barrier(2), []
+
+    def claim(user):
+        try:
+            stale = Lead.objects.get(pk=pooled.pk)
+            barrier.wait()
+            pool.lead_claim(actor=user, lead=stale)
+            outcomes.append(user.username)
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=claim, args=(u,)) for u in (cast.rep, cast.peer_rep)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert len(outcomes) == 2 and outcomes.count("refused") == 1
+    winner = next(o for o in outcomes if o != "refused")
+    assert Lead.objects.get(pk=pooled.pk).owner.username == winner
+    assert AuditEntry.objects.filter(object_type="crm.lead", object_id=str(pooled.pk)).count() == 1
