@@ -182,7 +182,7 @@ class FilterForm(Styled):
             (str(u.pk), f"{'· ' * u.depth}{u}") for u in led_units(actor=actor)
         ]
         self.fields["period"].choices = period_choices(today)
-        kpis = [(k.code, str(k.label)) for k in kpi_catalogue(actor=actor)]
+        kpis: list[tuple[str, Any]] = [(k.code, k.label) for k in kpi_catalogue(actor=actor)]
         self.fields["kpi"].choices = kpis if one_kpi else [("", _("KPIs with targets")), *kpis]
 
 
