@@ -145,10 +145,6 @@ class ContractLineForm(forms.Form):
 ContractLineFormSet = forms.formset_factory(ContractLineForm, extra=1)
 
 
-class DecisionForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
-
-
 class PaymentForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount"), max_digits=18, decimal_places=2)
     received_on = forms.DateField(label=_("Received on"), widget=DateInput)
