@@ -12,6 +12,7 @@ from salesops.core.services import api_token_create
 from salesops.crm.models import Contract, Partner, Payment
 from salesops.crm.services import contracts as services
 from salesops.crm.tests import test_contracts_support as make
+from salesops.crm.tests.test_contracts_support import english  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

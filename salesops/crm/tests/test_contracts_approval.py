@@ -12,6 +12,7 @@ from salesops.crm.models import ApprovalRule, ApprovalStep, Contract
 from salesops.crm.selectors import contracts as selectors
 from salesops.crm.services import contracts as services
 from salesops.crm.tests import test_contracts_support as make
+from salesops.crm.tests.test_contracts_support import english  # noqa: F401
 from salesops.org.models import User
 
 pytestmark = pytest.mark.django_db

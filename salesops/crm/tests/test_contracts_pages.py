@@ -11,6 +11,7 @@ from django.urls import reverse
 from salesops.crm.models import Contract, Payment
 from salesops.crm.services import contracts as services
 from salesops.crm.tests import test_contracts_support as make
+from salesops.crm.tests.test_contracts_support import english  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

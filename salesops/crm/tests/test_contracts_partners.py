@@ -16,6 +16,7 @@ from salesops.crm.models import Contract, Opportunity, Partner, PartnerAgreement
 from salesops.crm.selectors import contracts as selectors
 from salesops.crm.services import contracts as services
 from salesops.crm.tests import test_contracts_support as make
+from salesops.crm.tests.test_contracts_support import english  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -7,11 +7,13 @@ the state a service produces (a submitted or rejected contract), which goes thro
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
+import pytest
+from django.utils import timezone, translation
 
 from salesops.crm.models import (
     Contract,
@@ -26,6 +28,14 @@ from salesops.crm.services import contracts as services
 from salesops.org.models import ProductLine
 
 _seq = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def english(settings: Any) -> Iterator[None]:
+    """Contracts tests read messages and pages in English (the source language)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 def product(code: str = "", price: str = "1000.00") -> Product:
