@@ -117,7 +117,8 @@ def _adjustments(ctx: DemoContext, now: datetime) -> None:
             ZERO,
         )
         factor = Decimal("0.85") if code == "east" else Decimal("1.10")
-        amount = (call * factor).quantize(Decimal("1000"), ROUND_HALF_UP) or Decimal("100000.00")
+        thousands = (call * factor / 1000).quantize(Decimal(1), ROUND_HALF_UP)
+        amount = thousands * 1000 or Decimal("100000.00")
         forecast_adjust(
             actor=unit.leader,
             unit=unit,

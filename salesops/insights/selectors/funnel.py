@@ -158,15 +158,12 @@ def breakdown(lens: Lens, defs: dict[str, Any], dim: str) -> list[dict[str, Any]
     key, w = FIELD[dim], lens.window
     closed = keyed(metrics.dated(lens, defs["closed_deals"], w.start, w.end), dim)
     won_q = Q(stage__kind=Stage.Kind.WON)
-    outcome = metrics.grouped(
-        closed,
-        [key],
-        {
-            "n": Count("pk"),
-            "num": Count("pk", filter=won_q),
-            "amount": Sum("amount", filter=won_q),
-        },
-    )
+    parts = {
+        "n": Count("pk"),
+        "num": Count("pk", filter=won_q),
+        "amount": Sum("amount", filter=won_q),
+    }
+    outcome = metrics.grouped(closed, [key], parts)
     cycle_kpi = defs["sales_cycle"]
     cycles = metrics.grouped(
         keyed(metrics.dated(lens, cycle_kpi, w.start, w.end), dim),
@@ -176,23 +173,22 @@ def breakdown(lens: Lens, defs: dict[str, Any], dim: str) -> list[dict[str, Any]
     pipe = metrics.grouped(keyed(metrics.open_deals(lens), dim), [key], metrics.DEAL_AGGREGATES)
     keys = {k[0] for k in (*outcome, *pipe)}
     labels = _labels(dim, {k for k in keys if k is not None})
-    rows = []
-    for k in keys:
-        out, pipeline = outcome.get((k,), {}), pipe.get((k,), {})
-        rows.append(
-            {
-                "key": "none" if k in (None, "") else k,
-                "label": labels.get(k, "—"),
-                "won_n": out.get("num", 0),
-                "won": out.get("amount", ZERO),
-                "lost_n": out.get("n", 0) - out.get("num", 0),
-                "win_rate": _rate(out.get("num", 0), out.get("n", 0)),
-                "cycle": metrics.value(metrics.METRICS["cycle"], cycles.get((k,)), cycle_kpi),
-                "open_n": pipeline.get("n", 0),
-                "open": pipeline.get("amount", ZERO),
-            }
-        )
+    rows = [_breakdown_row(k, labels, outcome.get((k,), {}), pipe.get((k,), {}),
+                           metrics.value(metrics.METRICS["cycle"], cycles.get((k,)), cycle_kpi))
+            for k in keys]  # fmt: skip
     return sorted(rows, key=lambda r: (-r["won"], -r["open"], str(r["label"])))
+
+
+def _breakdown_row(
+    k: Any, labels: dict[Any, str], out: metrics.Parts, pipeline: metrics.Parts, cycle: Any
+) -> dict[str, Any]:
+    return {
+        "key": "none" if k in (None, "") else k, "label": labels.get(k, "—"),
+        "won_n": out.get("num", 0), "won": out.get("amount", ZERO),
+        "lost_n": out.get("n", 0) - out.get("num", 0),
+        "win_rate": _rate(out.get("num", 0), out.get("n", 0)), "cycle": cycle,
+        "open_n": pipeline.get("n", 0), "open": pipeline.get("amount", ZERO),
+    }  # fmt: skip
 
 
 def dimension_q(dim: str, value: str) -> Q:

@@ -110,11 +110,12 @@ def deal(
     **extra: Any,
 ) -> Opportunity:
     """A deal in a stage with a matching stage history: open deals sit in their stage since
-    `entered`; won and lost deals walked through the funnel and closed at `closed`."""
+    `entered` (a day ago unless given); won and lost deals closed at `closed`."""
     st = stage(stage_code)
     now = timezone.now()
     opened = created or (closed or now) - timedelta(days=30)
-    entered = entered or closed or opened
+    if entered is None:
+        entered = closed or (max(opened, now - timedelta(days=1)) if st.kind == "open" else opened)
     opp = Opportunity.objects.create(
         name=extra.pop("name", f"Deal {amount}"),
         customer=of or customer(owner),
@@ -185,3 +186,10 @@ def target(kpi_code: str, owner: Any, period: Period, value: str) -> Target:
     row.set_period(period)
     row.save()
     return row
+
+
+def metrics_kpi(code: str) -> Any:
+    """A KPI definition as the insights figures read it."""
+    from salesops.insights.metrics import kpi_definitions
+
+    return kpi_definitions([code])[code]

@@ -203,3 +203,14 @@ def test_the_drill_down_exports_the_same_rows(client_for: Any, cast: Any, histor
     assert sorted(Decimal(r[4]) for r in rows) == sorted(
         history.won["rep"] + history.won["peer_rep"]
     )
+
+
+def test_searching_a_drill_down_keeps_its_figure(
+    client_for: Any, cast: Any, history: History
+) -> None:
+    client = client_for("rep")
+    params = {"metric": "won", "period": history.month.key, "q": "2500"}
+    response = client.get(reverse("insights:drill"), params, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert response.context["totals"] == {"count": 1, "amount": Decimal("2500.50")}
+    assert response.context["figure"]["value"] == Decimal("3500.50")  # the figure, unsearched

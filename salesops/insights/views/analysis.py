@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
@@ -91,6 +92,16 @@ def _spec(metric: metrics.Metric) -> ListSpec:
     )
 
 
+NUMERIC_DIMS = ("team", "person", "product_line")
+
+
+def _day(raw: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise Http404 from exc
+
+
 def _int(request: HttpRequest, name: str) -> int | None:
     raw = request.GET.get(name, "")
     try:
@@ -112,13 +123,15 @@ def _narrowed(
         qs = qs.filter(forecast_category=get["category"])
         notes.append(_("one forecast category"))
     if get.get("close_from"):
-        qs = qs.filter(expected_close__gte=get["close_from"])
+        qs = qs.filter(expected_close__gte=_day(get["close_from"]))
     if get.get("close_to"):
-        qs = qs.filter(expected_close__lte=get["close_to"])
+        qs = qs.filter(expected_close__lte=_day(get["close_to"]))
     if "reason" in get:
         qs = qs.filter(lost_reason=get["reason"])
         notes.append(_("one lost reason"))
     if get.get("dim") in selectors.DIMENSIONS and "value" in get:
+        if get["dim"] in NUMERIC_DIMS and get["value"] != "none" and not get["value"].isdigit():
+            raise Http404
         qs = selectors.keyed(qs, get["dim"]).filter(selectors.dimension_q(get["dim"], get["value"]))
         notes.append(_("one row of the breakdown"))
     if (reach := _int(request, "reach")) is not None:
@@ -184,51 +197,23 @@ def _funnel_charts(lens: Lens, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+BREAKDOWN_COLUMNS = [
+    (L("Group"), "label"), (L("Won deals"), "won_n"), (L("Won revenue"), "won"),
+    (L("Lost deals"), "lost_n"), (L("Win rate (%)"), "win_rate"),
+    (L("Average cycle (days)"), "cycle"), (L("Open deals"), "open_n"),
+    (L("Open pipeline"), "open"),
+]  # fmt: skip
+
+
 def _funnel_export(request: HttpRequest, data: dict[str, Any]) -> Any:
     if request.GET.get("table") == "breakdown":
-        header = [
-            _("Group"),
-            _("Won deals"),
-            _("Won revenue"),
-            _("Lost deals"),
-            _("Win rate (%)"),
-            _("Average cycle (days)"),
-            _("Open deals"),
-            _("Open pipeline"),
-        ]
-        rows = [
-            [
-                r["label"],
-                r["won_n"],
-                r["won"],
-                r["lost_n"],
-                r["win_rate"],
-                r["cycle"],
-                r["open_n"],
-                r["open"],
-            ]
-            for r in data["breakdown"]
-        ]
+        header = [label for label, _key in BREAKDOWN_COLUMNS]
+        rows = [[r[key] for _label, key in BREAKDOWN_COLUMNS] for r in data["breakdown"]]
         return export(request, f"breakdown-{data['dim']}", header, rows)
-    header = [
-        _("Stage"),
-        _("Reached"),
-        _("Conversion to next (%)"),
-        _("Open deals"),
-        _("Open amount"),
-        _("Average days in stage"),
-    ]
-    rows = [
-        [
-            r["stage"].name,
-            r["reached"],
-            r["conversion"],
-            r["open"].get("n", 0),
-            r["open"].get("amount"),
-            r["avg_days"],
-        ]
-        for r in data["stages"]
-    ]
+    header = [_("Stage"), _("Reached"), _("Conversion to next (%)"), _("Open deals"),
+              _("Open amount"), _("Average days in stage")]  # fmt: skip
+    rows = [[r["stage"].name, r["reached"], r["conversion"], r["open"].get("n", 0),
+             r["open"].get("amount"), r["avg_days"]] for r in data["stages"]]  # fmt: skip
     return export(request, "funnel", header, rows)
 
 

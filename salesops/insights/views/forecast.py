@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from salesops.core.visibility import get_visible_or_404
@@ -76,53 +77,25 @@ def _accuracy_chart(lens: Lens, rows: list[dict[str, Any]]) -> dict[str, Any]:
     )
 
 
+DEAL_COLUMNS = [gettext_lazy("Opportunity"), gettext_lazy("Customer"), gettext_lazy("Owner"),
+                gettext_lazy("Stage"), gettext_lazy("Amount"), gettext_lazy("Weighted"),
+                gettext_lazy("Forecast category"), gettext_lazy("Expected close")]  # fmt: skip
+
+
+def _deal_line(d: Any) -> list[Any]:
+    return [d.name, d.customer.name, str(d.owner), d.stage.name, d.amount, d.weighted,
+            d.get_forecast_category_display(), d.expected_close]  # fmt: skip
+
+
 def _export(request: HttpRequest, data: dict[str, Any]) -> Any:
-    head = [
-        _("Won"),
-        *[CATEGORY_LABELS[c] for c in CATEGORIES],
-        _("Weighted"),
-        _("Call"),
-        _("Target"),
-        _("Call ÷ target (%)"),
-    ]
     if request.GET.get("table") == "deals":
-        header = [
-            _("Opportunity"),
-            _("Customer"),
-            _("Owner"),
-            _("Stage"),
-            _("Amount"),
-            _("Weighted"),
-            _("Forecast category"),
-            _("Expected close"),
-        ]
-        rows = [
-            [
-                d.name,
-                d.customer.name,
-                str(d.owner),
-                d.stage.name,
-                d.amount,
-                d.weighted,
-                d.get_forecast_category_display(),
-                d.expected_close,
-            ]
-            for d in data["deals"]
-        ]
-        return export(request, "forecast-deals", header, rows)
-    rows = [
-        [
-            r["label"],
-            r["won"],
-            *[r[c] for c in CATEGORIES],
-            r["weighted"],
-            r["final"],
-            r["target"],
-            r["pct"],
-        ]
-        for r in data["rows"]
-    ]
-    return export(request, "forecast", [_("Name"), *head], rows)
+        rows = [_deal_line(d) for d in data["deals"]]
+        return export(request, "forecast-deals", list(DEAL_COLUMNS), rows)
+    header = [_("Name"), _("Won"), *[CATEGORY_LABELS[c] for c in CATEGORIES], _("Weighted"),
+              _("Call"), _("Target"), _("Call ÷ target (%)")]  # fmt: skip
+    rows = [[r["label"], r["won"], *[r[c] for c in CATEGORIES], r["weighted"], r["final"],
+             r["target"], r["pct"]] for r in data["rows"]]  # fmt: skip
+    return export(request, "forecast", header, rows)
 
 
 def forecast(request: HttpRequest) -> HttpResponse:
