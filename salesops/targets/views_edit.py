@@ -151,23 +151,16 @@ def target_split(request: HttpRequest, pk: int) -> HttpResponse:
         chosen = units or [c for c in candidates if c.obj != request.user]
     weights, values = _parts(request, [c.key for c in candidates])
     plan, errors = _plan(lambda: planning.org_plan(target, chosen, method, weights, values, ramp))
-    if request.method == "POST" and request.POST.get("action") == "save" and not errors:
-        try:
-            services.target_split(
-                actor=request.user,
-                target=target,
-                children=chosen,
-                method=method,
-                weights=weights,
-                values=values,
-                apply_ramp=ramp,
-                reason=request.POST.get("reason", ""),
-            )
-        except ValidationError as exc:
-            errors = exc.messages
-        else:
-            messages.success(request, _("The target is split."))
-            return redirect(_next(request, reverse("targets:target_detail", args=[pk])))
+
+    def write(reason: str) -> Any:
+        return services.target_split(
+            actor=request.user, target=target, children=chosen, method=method,
+            weights=weights, values=values, apply_ramp=ramp, reason=reason,
+        )  # fmt: skip
+
+    saved, errors = _save_split(request, errors, _("The target is split."), write)
+    if saved:
+        return redirect(_next(request, reverse("targets:target_detail", args=[pk])))
     context = {
         "target": target,
         "candidates": candidates,
@@ -182,6 +175,20 @@ def target_split(request: HttpRequest, pk: int) -> HttpResponse:
         "next": _next(request, ""),
     }
     return render(request, "targets/split.html", context)
+
+
+def _save_split(
+    request: HttpRequest, errors: list[str], done: str, write: Callable[[str], Any]
+) -> tuple[bool, list[str]]:
+    """On "save" (and a plan without errors) run the split; its refusals become the errors."""
+    if request.method != "POST" or request.POST.get("action") != "save" or errors:
+        return False, errors
+    try:
+        write(request.POST.get("reason", ""))
+    except ValidationError as exc:
+        return False, exc.messages
+    messages.success(request, done)
+    return True, []
 
 
 def _plan(
@@ -207,23 +214,16 @@ def target_phase(request: HttpRequest, pk: int) -> HttpResponse:
     plan, errors = _plan(
         lambda: planning.time_plan(target, kind, method, weights, values, ramp), by_period=True
     )
-    if request.method == "POST" and request.POST.get("action") == "save" and not errors:
-        try:
-            services.target_phase(
-                actor=request.user,
-                target=target,
-                kind=kind,
-                method=method,
-                weights=weights,
-                values=values,
-                apply_ramp=ramp,
-                reason=request.POST.get("reason", ""),
-            )
-        except ValidationError as exc:
-            errors = exc.messages
-        else:
-            messages.success(request, _("The target is split over time."))
-            return redirect(_next(request, reverse("targets:target_detail", args=[pk])))
+
+    def write(reason: str) -> Any:
+        return services.target_phase(
+            actor=request.user, target=target, kind=kind, method=method, weights=weights,
+            values=values, apply_ramp=ramp, reason=reason,
+        )  # fmt: skip
+
+    saved, errors = _save_split(request, errors, _("The target is split over time."), write)
+    if saved:
+        return redirect(_next(request, reverse("targets:target_detail", args=[pk])))
     context = {
         "target": target,
         "kinds": kinds,
