@@ -9,6 +9,7 @@ from typing import Any
 from django.apps import apps
 from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 from salesops.core import policy
 
@@ -44,12 +45,29 @@ def _url(route: str) -> str | None:
         return None
 
 
+# Menu sections by order: an entry belongs to the last section whose start is ≤ its order.
+SECTIONS = [
+    (0, _("Overview")),
+    (100, _("Customers and sales")),
+    (300, _("Contracts and partners")),
+    (360, _("Settings")),
+    (800, _("Organisation")),
+]
+
+
+def _section(order: int) -> Any:
+    return [label for start, label in SECTIONS if start <= order][-1]
+
+
 def menu_for(user: Any, current: str = "") -> list[dict[str, Any]]:
-    """The entries this user may open, in order, marking the current one."""
-    items = []
+    """The entries this user may open, in order, marking the current one and each new section."""
+    items: list[dict[str, Any]] = []
     for item in all_items():
         url = _url(item.route) if policy.allows(user, item.route) else None
-        if url:
-            items.append({"label": item.label, "url": url, "icon": item.icon,
-                          "active": current == item.route})  # fmt: skip
+        if not url:
+            continue
+        section = _section(item.order)
+        new_section = not items or items[-1]["section"] != section
+        items.append({"label": item.label, "url": url, "icon": item.icon, "section": section,
+                      "active": current == item.route, "new_section": new_section})  # fmt: skip
     return items

@@ -31,7 +31,7 @@ def test_sign_in_rotates_the_session_and_lands_home(cast: Any) -> None:
 
 
 def test_repeated_failures_lock_the_username_even_with_the_right_password(cast: Any) -> None:
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     for _ in range(settings.LOGIN_MAX_FAILURES):
         response = _login(client, "rep", "wrong")
         assert response.status_code == 200

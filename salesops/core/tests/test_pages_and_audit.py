@@ -11,9 +11,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_home_shows_each_role_its_own_cards(client_for: Any) -> None:
-    rep = client_for("rep").get(reverse("home")).content.decode()
-    director = client_for("director").get(reverse("home")).content.decode()
-    admin = client_for("admin").get(reverse("home")).content.decode()
+    def home(name: str) -> str:
+        return client_for(name).get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    rep, director, admin = home("rep"), home("director"), home("admin")
     assert "My earnings" in rep and "My managers" not in rep
     assert "My managers" in director and "My earnings" not in director
     assert reverse("core:audit_list") in admin and reverse("core:audit_list") not in director
