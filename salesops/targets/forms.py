@@ -85,6 +85,14 @@ class Styled(forms.Form):
             widget.attrs.setdefault("data-testid", f"field-{name}")
 
 
+def _parses(key: str) -> bool:
+    try:
+        Period.parse(key)
+    except ValueError:
+        return False
+    return True
+
+
 class PeriodField(forms.CharField):
     """A period key ("2026", "2026-Q1", "2026-03", "2026-W05") cleaned to a Period."""
 
@@ -181,7 +189,12 @@ class FilterForm(Styled):
         self.fields["unit"].choices = [("", _("Everyone I see"))] + [
             (str(u.pk), f"{'· ' * u.depth}{u}") for u in led_units(actor=actor)
         ]
-        self.fields["period"].choices = period_choices(today)
+        choices = period_choices(today)
+        asked = str((self.data or {}).get("period", ""))
+        known = {key for _group, items in choices for key, _label in items}
+        if asked and asked not in known and _parses(asked):
+            choices.insert(0, (str(_("Chosen")), [(asked, asked)]))
+        self.fields["period"].choices = choices
         kpis: list[tuple[str, Any]] = [(k.code, k.label) for k in kpi_catalogue(actor=actor)]
         self.fields["kpi"].choices = kpis if one_kpi else [("", _("KPIs with targets")), *kpis]
 

@@ -317,3 +317,10 @@ def test_target_list_page_uses_the_list_machinery(client_for: Any, world: Any) -
     assert page.status_code == 200
     csv_rows = client_for("director").get(reverse("targets:target_list") + "?export=csv")
     assert len(b"".join(csv_rows.streaming_content).decode("utf-8-sig").splitlines()) == 8
+
+
+def test_any_period_can_be_asked_for(client_for: Any, world: Any) -> None:
+    page = client_for("manager").get(reverse("targets:team") + "?period=2019-03").content.decode()
+    assert "· 2019-03</div>" in page
+    tree = client_for("manager").get(reverse("targets:tree") + "?period=nonsense")
+    assert tree.status_code == 200
