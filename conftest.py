@@ -32,3 +32,39 @@ def client_for(cast: Cast) -> Any:
         return client
 
     return make
+
+
+def _reseed_reference_data() -> None:
+    """Re-run the data migrations (funnel stages, KPI catalogue, alert rules, ...) when a
+    transactional test has flushed the tables they fill; the same code as a fresh database."""
+    from django.apps import apps
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations.special import RunPython
+
+    from salesops.crm.models import Stage
+
+    if Stage.objects.exists():
+        return
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    for key in loader.graph.leaf_nodes():
+        for app_label, name in loader.graph.forwards_plan(key):
+            if not loader.disk_migrations[(app_label, name)].__module__.startswith("salesops."):
+                continue
+            for operation in loader.disk_migrations[(app_label, name)].operations:
+                if isinstance(operation, RunPython):
+                    operation.code(apps, None)
+
+
+_DB_FIXTURES = {"db", "transactional_db", "live_server", "cast", "client_for"}
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request: Any) -> None:
+    """Transactional tests (browser journeys, races) end with a flush that also empties the
+    reference data of the data migrations; put it back before any later test uses the db."""
+    if not (request.node.get_closest_marker("django_db") or _DB_FIXTURES & set(
+        request.fixturenames
+    )):  # fmt: skip
+        return
+    request.getfixturevalue("_django_db_helper")
+    _reseed_reference_data()
