@@ -264,8 +264,8 @@ def test_rules_page_edits_a_rule(client_for: Any, cast: Any) -> None:
 
 def test_the_digest_emails_each_alert_once(cast: Any, now: Any) -> None:
     for name in ("rep", "supervisor"):
-        cast.users[name].email = f"{name}@example.com"
-        cast.users[name].save(update_fields=["email"])
+        cast.users[name].email, cast.users[name].locale = f"{name}@example.com", "en"
+        cast.users[name].save(update_fields=["email", "locale"])
     make.deal(cast.rep, "100.00", stage_code="lead", close_date_changes=3, name="Slippery deal")
     alert_scan(now=now)
 
@@ -307,3 +307,15 @@ def test_inbox_lists_mine_and_my_team(client_for: Any, cast: Any, now: Any) -> N
     assert detail.status_code == 200
     outside = Alert.objects.get(owner=cast.outside_rep)
     assert manager.get(reverse("insights:alert_detail", args=[outside.pk])).status_code == 404
+
+
+def test_the_digest_speaks_each_persons_language(cast: Any, now: Any) -> None:
+    for name, language in (("rep", "en"), ("supervisor", "zh-hans")):
+        cast.users[name].email, cast.users[name].locale = f"{name}@example.com", language
+        cast.users[name].save(update_fields=["email", "locale"])
+    make.deal(cast.rep, "100.00", stage_code="lead", close_date_changes=3)
+    alert_scan(now=now)
+    alert_digest_send(now=now)
+    bodies = {m.to[0]: m.body for m in mail.outbox}
+    assert "moved out 3 times" in bodies["rep@example.com"]
+    assert "moved out 3 times" not in bodies["supervisor@example.com"]

@@ -38,7 +38,8 @@ def slipped(cast: Any) -> Any:
 def test_alerts_are_listed_acknowledged_and_snoozed(
     client_for: Any, cast: Any, slipped: Any
 ) -> None:
-    listed = client_for("rep").get(reverse("api:insights_alert_list")).json()
+    listed = client_for("rep").get(reverse("api:insights_alert_list"), HTTP_ACCEPT_LANGUAGE="en")
+    listed = listed.json()
     assert listed["count"] == 1
     item = listed["items"][0]
     assert (item["rule"], item["opportunity_id"], item["subject"]) == (

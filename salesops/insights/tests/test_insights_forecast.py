@@ -179,3 +179,28 @@ def test_a_custom_window_cannot_be_adjusted(cast: Any, month: Period) -> None:
     window = Window.parse(f"{month.start}..{month.start + timedelta(days=9)}")
     lens = make.lens(cast.manager, window, unit=cast.units["north"])
     assert forecast_page(lens)["may_adjust"] is False
+
+
+def test_the_snapshot_command_is_safe_to_run_twice(cast: Any, month: Period, capsys: Any) -> None:
+    from django.core.management import call_command
+
+    make.deal(cast.rep, "4000.00", stage_code="closing", expected_close=make.today(),
+              category="commit")  # fmt: skip
+    call_command("insights_snapshot")
+    call_command("insights_snapshot")
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == out[1] == f"Forecast snapshot rows written: {ForecastSnapshot.objects.count()}"
+
+
+def test_a_channel_manager_forecasts_their_partners_deals(client_for: Any, cast: Any,
+                                                         month: Period) -> None:  # fmt: skip
+    from salesops.crm.models import Partner
+
+    partner = Partner.objects.create(name="Channel Co", kind=Partner.Kind.DISTRIBUTOR,
+                                     channel_manager=cast.channel_manager)  # fmt: skip
+    deal = make.deal(cast.rep, "900.00", stage_code="proposal", expected_close=make.today(),
+                     partner=partner)  # fmt: skip
+    make.deal(cast.rep, "100.00", stage_code="proposal", expected_close=make.today())
+    page = client_for("channel_manager").get(reverse("insights:forecast"))
+    assert [(d.pk, d.can_change) for d in page.context["deals"]] == [(deal.pk, False)]
+    assert page.context["total"]["pipeline"] == Decimal("900.00")

@@ -29,6 +29,7 @@ from salesops.insights.services.forecast import (
     forecast_category_set,
 )
 from salesops.insights.views.common import export, lens_context, lens_from, today, window_from
+from salesops.org.roles import Role
 
 CATEGORY_LABELS = dict(Opportunity.Forecast.choices)
 
@@ -99,7 +100,9 @@ def _export(request: HttpRequest, data: dict[str, Any]) -> Any:
 
 
 def forecast(request: HttpRequest) -> HttpResponse:
-    lens = lens_from(request, unit_default=True, person_default=True)
+    # A channel manager forecasts their partners' deals (all they see), not deals of their own.
+    mine = request.user.role != Role.CHANNEL_MANAGER
+    lens = lens_from(request, unit_default=True, person_default=mine)
     data = selectors.forecast_page(lens)
     if request.GET.get("export"):
         return _export(request, data)
