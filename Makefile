@@ -33,7 +33,7 @@ assets:
 
 # Extract and compile the translations (needs GNU gettext).
 messages: setup
-	$(BIN)/salesops makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=assets --ignore=var
+	$(BIN)/salesops makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=assets --ignore=var --ignore=tests --ignore=test-artifacts
 	$(BIN)/salesops compilemessages --ignore=.venv --ignore=assets
 
 clean:

@@ -7,12 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from salesops.core.widgets import DateInput
 from salesops.org.models import OrgUnit, Territory, User
 from salesops.org.roles import Role
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class UnitForm(forms.Form):

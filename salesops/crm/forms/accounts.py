@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from salesops.core.imports import MODES
+from salesops.core.widgets import DateInput
 from salesops.crm.models import Contact, CrmSettings, Customer, Lead, Partner, TierStandard
 from salesops.crm.models.choices import Source, Tier
 from salesops.crm.selectors import accounts as selectors
@@ -41,10 +42,6 @@ CUSTOMER_EDIT_FIELDS = [
     "address",
     "partner",
 ]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 def _limit(form: forms.BaseForm, actor: Any) -> None:

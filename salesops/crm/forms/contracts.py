@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from salesops.core.widgets import DateInput
 from salesops.crm.models import Contract, Partner, Product
 from salesops.org.models import Territory, User
 from salesops.org.roles import CAREER_LADDER, Role
@@ -27,10 +28,6 @@ PAYMENT_METHODS = [
 def method_label(code: str) -> str:
     """The readable name of a payment method code (the code itself when unknown)."""
     return str(dict(PAYMENT_METHODS).get(code, code))
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 def _people(actor: Any, positions: Any = None) -> QuerySet[User]:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesops.core.imports import MODES
+from salesops.core.widgets import DateInput, DateTimeInput
 from salesops.crm.models import (
     Activity,
     Contact,
@@ -29,17 +30,6 @@ from salesops.crm.models import (
 from salesops.crm.models.choices import Source, Tier
 from salesops.crm.selectors import sales as selectors
 from salesops.org.models import ProductLine, User
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
 def _styled(form: forms.Form) -> None:
