@@ -207,7 +207,7 @@ BREAKDOWN_COLUMNS = [
 
 def _funnel_export(request: HttpRequest, data: dict[str, Any]) -> Any:
     if request.GET.get("table") == "breakdown":
-        header = [label for label, _key in BREAKDOWN_COLUMNS]
+        header: list[Any] = [label for label, _key in BREAKDOWN_COLUMNS]
         rows = [[r[key] for _label, key in BREAKDOWN_COLUMNS] for r in data["breakdown"]]
         return export(request, f"breakdown-{data['dim']}", header, rows)
     header = [_("Stage"), _("Reached"), _("Conversion to next (%)"), _("Open deals"),
