@@ -52,7 +52,7 @@ def _reseed_reference_data() -> None:
                 continue
             for operation in loader.disk_migrations[(app_label, name)].operations:
                 if isinstance(operation, RunPython):
-                    operation.code(apps, None)
+                    operation.code(apps, None)  # type: ignore[arg-type]
 
 
 _DB_FIXTURES = {"db", "transactional_db", "live_server", "cast", "client_for"}

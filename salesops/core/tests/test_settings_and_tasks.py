@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_production_profile_passes_check_deploy(tmp_path: Path) -> None:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_production",
+    clean = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {**clean, "DJANGO_SETTINGS_MODULE": "config.settings_production",
            "SECRET_KEY": "x" * 60 + "-production-secret-with-enough-entropy",
            "ALLOWED_HOSTS": "sales.example.com", "SALESOPS_VAR_DIR": str(tmp_path)}  # fmt: skip
     result = subprocess.run(
