@@ -299,10 +299,9 @@ def service_status(
     since = customer.last_contact_at or customer.owned_since or customer.created_at
     days = ((now or timezone.now()) - since).days
     overdue_by = days - max_days if max_days is not None and days > max_days else 0
+    state = "overdue" if overdue_by else "within"
     if customer.last_contact_at is None:
         state = "never"
-    else:
-        state = "overdue" if overdue_by else "within"
     return {"state": state, "days_since": days, "max_days": max_days, "overdue_by": overdue_by}
 
 

@@ -11,8 +11,11 @@ pytestmark = pytest.mark.django_db
 
 
 def _summary() -> list[tuple[str, str, str, str]]:
-    return list(User.objects.order_by("username").values_list("username", "display_name",
-                                                               "position", "unit__code"))
+    return list(
+        User.objects.order_by("username").values_list(
+            "username", "display_name", "position", "unit__code"
+        )
+    )
 
 
 def test_demo_organisation_is_realistic_and_deterministic() -> None:
