@@ -50,8 +50,10 @@ def scope_for(actor: Any, domain: str) -> Scope:
     paths = led_paths(actor)
     if not paths and not User.objects.filter(manager_id=actor.pk).exists():
         return Scope(user_ids=[actor.pk])
+    # Evaluated once into a list of ids: a nested subquery repeated inside other visibility
+    # filters made PostgreSQL plan per-row sub-plans (minutes for a thousand people).
     ids = User.objects.filter(Q(pk=actor.pk) | Q(manager_id=actor.pk) | _subtree_q(paths))
-    return Scope(user_ids=ids.values("pk"))
+    return Scope(user_ids=list(ids.values_list("pk", flat=True)))
 
 
 def units_visible_filter(actor: Any) -> Q:
