@@ -8,11 +8,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from salesops.core.audit import audit_record, snapshot
-from salesops.core.models import ApiToken, AuditEntry, LoginThrottle
+from salesops.core.models import ApiToken, AuditEntry, LoginThrottle, SavedFilter
 
 TOKEN_PREFIX = "so_"
 
@@ -35,7 +37,7 @@ def login_failure_record(*, username: str, address: str) -> None:
     now = timezone.now()
     window = timedelta(seconds=settings.LOGIN_LOCK_SECONDS)
     for key in _throttle_keys(username, address):
-        row, _ = LoginThrottle.objects.select_for_update().get_or_create(
+        row, _created = LoginThrottle.objects.select_for_update().get_or_create(
             key=key, defaults={"window_started_at": now}
         )
         if row.window_started_at < now - window:
@@ -60,9 +62,6 @@ def api_token_create(*, actor: Any, name: str) -> tuple[ApiToken, str]:
     """Create a personal API token; the secret is returned once and only its hash is kept."""
     name = name.strip()
     if not name:
-        from django.core.exceptions import ValidationError
-        from django.utils.translation import gettext as _
-
         raise ValidationError({"name": _("Give the token a name.")})
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
@@ -101,11 +100,6 @@ def api_token_authenticate(secret: str) -> Any:
 @transaction.atomic
 def saved_filter_save(*, actor: Any, list_name: str, name: str, query: str) -> Any:
     """Save (or replace) one of the actor's named filters for a list page."""
-    from django.core.exceptions import ValidationError
-    from django.utils.translation import gettext as _
-
-    from salesops.core.models import SavedFilter
-
     name, query = name.strip()[:60], query.lstrip("?")[:1000]
     if not name:
         raise ValidationError({"name": _("Give the filter a name.")})

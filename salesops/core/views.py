@@ -8,9 +8,10 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,6 +19,8 @@ from salesops.core import selectors, services
 from salesops.core.forms import PreferencesForm, ThrottledAuthenticationForm, TokenForm
 from salesops.core.home import cards_for
 from salesops.core.htmx import render_page
+from salesops.core.models import SavedFilter
+from salesops.core.visibility import get_visible_or_404
 
 
 class LoginView(auth_views.LoginView):
@@ -75,8 +78,6 @@ def token_list(request: HttpRequest) -> HttpResponse:
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token = selectors.api_tokens(actor=request.user).filter(pk=pk).first()
     if token is None:
-        from django.http import Http404
-
         raise Http404
     services.api_token_revoke(actor=request.user, token=token)
     messages.success(request, _("The token is revoked."))
@@ -90,8 +91,6 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 
 
 def _safe_next(request: HttpRequest, fallback: str = "/") -> str:
-    from django.utils.http import url_has_allowed_host_and_scheme
-
     target = request.POST.get("next", "")
     ok = url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
     return target if ok else fallback
@@ -115,9 +114,6 @@ def saved_filter_save(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def saved_filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    from salesops.core.models import SavedFilter
-    from salesops.core.visibility import get_visible_or_404
-
     saved = get_visible_or_404(SavedFilter, request.user, pk=pk)
     services.saved_filter_delete(actor=request.user, saved=saved)
     return redirect(_safe_next(request))

@@ -24,7 +24,7 @@ class Scope:
     """What one actor may see in one domain: everything, or the records of these users."""
 
     everything: bool = False
-    user_ids: Any = ()
+    user_ids: tuple[int, ...] = ()
 
     def q(self, owner_field: str) -> Q:
         """A filter keeping rows whose owner field is in this scope."""
@@ -34,11 +34,7 @@ class Scope:
 
     @property
     def empty(self) -> bool:
-        return (
-            not self.everything
-            and isinstance(self.user_ids, list | tuple | set)
-            and not (self.user_ids)
-        )
+        return not self.everything and not self.user_ids
 
 
 NOTHING = Scope()

@@ -49,11 +49,11 @@ def scope_for(actor: Any, domain: str) -> Scope:
         return NOTHING
     paths = led_paths(actor)
     if not paths and not User.objects.filter(manager_id=actor.pk).exists():
-        return Scope(user_ids=[actor.pk])
+        return Scope(user_ids=(actor.pk,))
     # Evaluated once into a list of ids: a nested subquery repeated inside other visibility
     # filters made PostgreSQL plan per-row sub-plans (minutes for a thousand people).
     ids = User.objects.filter(Q(pk=actor.pk) | Q(manager_id=actor.pk) | _subtree_q(paths))
-    return Scope(user_ids=list(ids.values_list("pk", flat=True)))
+    return Scope(user_ids=tuple(ids.values_list("pk", flat=True)))
 
 
 def units_visible_filter(actor: Any) -> Q:

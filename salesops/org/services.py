@@ -36,10 +36,6 @@ def _today() -> date:
     return timezone.localdate()
 
 
-def _full_clean(obj: Any, exclude: list[str] | None = None) -> None:
-    obj.full_clean(exclude=exclude, validate_unique=True)
-
-
 @transaction.atomic
 def unit_create(
     *,
@@ -56,7 +52,7 @@ def unit_create(
     unit = OrgUnit(
         name=name, code=code, kind=kind, parent=parent, leader=leader, territory=territory
     )
-    _full_clean(unit, exclude=["path", "depth"])
+    unit.full_clean(exclude=["path", "depth"])
     unit.save()
     unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
     unit.depth = parent.depth + 1 if parent else 0
@@ -77,7 +73,7 @@ def unit_update(*, actor: Any, unit: OrgUnit, **changes: Any) -> OrgUnit:
         setattr(unit, name, value)
     if changes.get("is_active") is False and unit.children.filter(is_active=True).exists():
         raise ValidationError({"is_active": _("Close or move the sub-units first.")})
-    _full_clean(unit, exclude=["path", "depth"])
+    unit.full_clean(exclude=["path", "depth"])
     unit.save()
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=unit, before=before)
     return unit
@@ -147,7 +143,7 @@ def person_create(
         person.set_password(password)
     else:
         person.set_unusable_password()
-    _full_clean(person, exclude=["password"])
+    person.full_clean(exclude=["password"])
     person.save()
     Assignment.objects.create(
         user=person, unit=unit, position=position, manager=manager, start=hire_date or _today()
@@ -166,7 +162,7 @@ def person_update(*, actor: Any, person: User, **changes: Any) -> User:
     before = snapshot(person)
     for name, value in changes.items():
         setattr(person, name, value)
-    _full_clean(person, exclude=["password"])
+    person.full_clean(exclude=["password"])
     person.save()
     if product_lines is not None:
         person.product_lines.set(product_lines)
