@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pgserver import LocalPostgres, find_pg_bin
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -64,77 +65,6 @@ def pytest_run(label: str, env: dict[str, str], extra: list[str]) -> dict[str, i
     return counts
 
 
-def find_pg_bin() -> Path | None:
-    found = shutil.which("initdb")
-    if found:
-        return Path(found).resolve().parent
-    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    return candidates[-1].parent if candidates else None
-
-
-class ThrowawayPostgres:
-    """A PostgreSQL server in a temporary directory on a free loopback port."""
-
-    def __init__(self, pg_bin: Path) -> None:
-        self.pg_bin = pg_bin
-        self.dir = Path(tempfile.mkdtemp(prefix="salesops-pg-"))
-        self.data = self.dir / "data"
-        self.port = 54000 + os.getpid() % 1000
-        self.as_user: list[str] = []
-        if os.geteuid() == 0:  # initdb refuses to run as root
-            self.as_user = ["runuser", "-u", "postgres", "--"]
-            shutil.chown(self.dir, "postgres")
-
-    def run(self, *cmd: str) -> None:
-        subprocess.run([*self.as_user, *cmd], check=True, stdout=subprocess.DEVNULL)
-
-    def __enter__(self) -> str:
-        self.run(
-            str(self.pg_bin / "initdb"),
-            "-D",
-            str(self.data),
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-        )
-        opts = (
-            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50"
-        )
-        self.run(
-            str(self.pg_bin / "pg_ctl"),
-            "-D",
-            str(self.data),
-            "-o",
-            opts,
-            "-w",
-            "-l",
-            str(self.dir / "log"),
-            "start",
-        )
-        time.sleep(0.5)
-        return f"postgres://postgres@127.0.0.1:{self.port}/salesops"
-
-    def __exit__(self, *exc: object) -> None:
-        subprocess.run(
-            [
-                *self.as_user,
-                str(self.pg_bin / "pg_ctl"),
-                "-D",
-                str(self.data),
-                "-m",
-                "fast",
-                "stop",
-            ],
-            check=False,
-            stdout=subprocess.DEVNULL,
-        )
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
 def main() -> None:
     extra = sys.argv[1:]
     sqlite_env = {"DATABASE_URL": "", "SALESOPS_VAR_DIR": tempfile.mkdtemp(prefix="salesops-")}
@@ -156,7 +86,7 @@ def main() -> None:
     if pg_bin is None:
         print("\npostgresql: skipped (no initdb/pg_ctl on this machine)")
     else:
-        with ThrowawayPostgres(pg_bin) as url:
+        with LocalPostgres(pg_bin) as url:
             results["postgresql"] = pytest_run("postgresql", {"DATABASE_URL": url}, extra)
     print()
     failed = 0

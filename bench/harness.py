@@ -1,0 +1,133 @@
+"""Measuring one operation: the product's code path beside the best hand-written SQL for the
+same answer. Answers must be equal; the ratio product/limit and the product's query count are
+recorded, and each operation is checked against its target from the issue."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.db import connection, reset_queries
+from django.test.utils import CaptureQueriesContext
+
+
+@dataclass(frozen=True)
+class Goal:
+    """What "fast enough" means for an operation.
+
+    ratio: product_ms <= factor × limit_ms + slack_ms (factor per database);
+    ms: product_ms <= ms (per database); rate: rows_per_s >= rate; none: reported only.
+    """
+
+    kind: str = "ratio"
+    factor: dict[str, float] = field(default_factory=lambda: {"postgresql": 1.5, "sqlite": 2.0})
+    slack_ms: float = 20.0
+    ms: dict[str, float] = field(default_factory=dict)
+    rate: float = 0.0
+
+    def describe(self, db: str) -> str:
+        if self.kind == "ratio":
+            return f"≤ {self.factor[db]:g}× limit + {self.slack_ms:g} ms"
+        if self.kind == "ms":
+            return f"≤ {self.ms[db]:g} ms"
+        if self.kind == "rate":
+            return f"≥ {self.rate:,.0f} rows/s"
+        return "reported"
+
+    def met(self, r: Result) -> bool | None:
+        if self.kind == "ratio" and r.limit_ms is not None:
+            return r.product_ms <= self.factor[r.db] * r.limit_ms + self.slack_ms
+        if self.kind == "ms" and r.db in self.ms:
+            return r.product_ms <= self.ms[r.db]
+        if self.kind == "rate":
+            return (r.extra.get("rows_per_s") or 0) >= self.rate
+        return None
+
+
+REPORT = Goal()
+LIST = Goal(kind="ms", ms={"postgresql": 25, "sqlite": 25})
+SEARCH = Goal(kind="ms", ms={"postgresql": 50, "sqlite": 50})
+ALERT_SCAN = Goal(factor={"postgresql": 2.0, "sqlite": 2.0}, slack_ms=0)
+ALERT_RULE = Goal(kind="ms", ms={"postgresql": 500})
+PAGE = Goal(kind="ms", ms={"postgresql": 300, "sqlite": 1000})
+
+
+@dataclass
+class Op:
+    """One benchmarked operation. `product` and `limit` take the context and return answers
+    that compare equal when both are right (normalise them to plain dicts/lists of values)."""
+
+    name: str
+    group: str
+    product: Callable[[Any], Any]
+    limit: Callable[[Any], Any] | None = None
+    goal: Goal = REPORT
+    repeat: int = 5
+    extra: Callable[[Any, Any], dict[str, Any]] | None = None  # (ctx, product answer) -> extras
+
+
+@dataclass
+class Result:
+    operation: str
+    group: str
+    scale: str
+    db: str
+    product_ms: float
+    limit_ms: float | None
+    ratio: float | None
+    queries: int
+    equal: bool | None
+    goal: str = ""
+    met: bool | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+REGISTRY: list[Op] = []
+
+
+def register(*ops: Op) -> None:
+    REGISTRY.extend(ops)
+
+
+def timed(fn: Callable[[Any], Any], ctx: Any, repeat: int) -> tuple[float, Any, int]:
+    """Median milliseconds over `repeat` runs after one counted warm-up run; the answer; the
+    number of queries the warm-up issued."""
+    reset_queries()
+    with CaptureQueriesContext(connection) as captured:
+        answer = fn(ctx)
+    samples = []
+    for _i in range(max(1, repeat)):
+        started = time.perf_counter()
+        fn(ctx)
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples), answer, len(captured.captured_queries)
+
+
+def measure(op: Op, ctx: Any, scale: str, db: str) -> Result:
+    product_ms, answer, queries = timed(op.product, ctx, op.repeat)
+    limit_ms = equal = ratio = None
+    if op.limit is not None:
+        limit_ms, expected, _n = timed(op.limit, ctx, op.repeat)
+        equal = answer == expected
+        if not equal:
+            print(f"  !! {op.name}: answers differ\n     product: {_short(answer)}\n"
+                  f"     limit:   {_short(expected)}")  # fmt: skip
+        ratio = round(product_ms / limit_ms, 2) if limit_ms else None
+    result = Result(op.name, op.group, scale, db, round(product_ms, 2),
+                    round(limit_ms, 2) if limit_ms is not None else None, ratio, queries, equal,
+                    op.goal.describe(db))  # fmt: skip
+    if op.extra is not None:
+        result.extra = op.extra(ctx, answer)
+    result.met = op.goal.met(result)
+    return result
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) < 600 else text[:600] + " …"

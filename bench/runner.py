@@ -1,0 +1,51 @@
+"""Run the registered operations for a scale and write the results: bench/results/<db>-<scale>.json
+(one record per operation) and the table for that database and scale in docs/performance.md."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import context, harness, ops
+from bench.scales import Scale
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+DOC = ROOT / "docs" / "performance.md"
+
+
+def save_load(db: str, scale: str, load: dict[str, Any]) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"load-{db}-{scale}.json").write_text(json.dumps(load, indent=1) + "\n")
+
+
+def run(db: str, scale: Scale, only: str = "", write: bool = True) -> int:
+    """Measure every operation; returns how many had unequal answers or missed their goal."""
+    ops.load_all()
+    ctx = context.build(scale, db)
+    results, bad = [], 0
+    for op in harness.REGISTRY:
+        if only and only not in op.name:
+            continue
+        started = time.perf_counter()
+        result = harness.measure(op, ctx, scale.name, db)
+        results.append(result)
+        flag = "ok" if result.met is not False and result.equal is not False else "MISSED"
+        bad += flag != "ok"
+        print(f"{op.name:<52} {result.product_ms:>9.1f} ms  limit {result.limit_ms or 0:>9.1f} ms"
+              f"  ×{result.ratio or 0:<5} q={result.queries:<3} {flag}"
+              f"  ({time.perf_counter() - started:.0f} s)", flush=True)  # fmt: skip
+    if write and not only:
+        write_results(db, scale.name, [r.as_json() for r in results])
+    return bad
+
+
+def write_results(db: str, scale: str, records: list[dict[str, Any]]) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{db}-{scale}.json"
+    path.write_text(json.dumps(records, indent=1, ensure_ascii=False) + "\n")
+    from bench import report
+
+    report.update_doc(DOC, RESULTS)
