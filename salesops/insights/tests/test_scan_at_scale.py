@@ -1,0 +1,146 @@
+"""The scan's set-based parts give exact answers: stuck-deal percentiles ranked by the database
+(exact nearest rank, both groupings in one query, lengths to the microsecond), and a rescan
+that writes kept alerts' changed figures in batches, with a query count that does not grow with
+the number of alerts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from salesops.core.models import AuditEntry
+from salesops.crm.models import StageHistory
+from salesops.insights.models import Alert, AlertRule
+from salesops.insights.scan import percentiles
+from salesops.insights.services import alerts as service
+from salesops.insights.services.alerts import alert_rule_update, alert_scan
+from salesops.insights.tests import support as make
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def now() -> Any:
+    make.ensure_reference()
+    return timezone.now().replace(microsecond=0)
+
+
+def _stays(cast: Any, now: Any, stage: str, tier: str, lengths: list[timedelta]) -> None:
+    """Finished stays of won deals' customers of a tier, entered at odd microseconds."""
+    for length in lengths:
+        opp = make.deal(cast.peer_rep, "10.00", stage_code="won", closed=now - timedelta(days=90),
+                        of=make.customer(cast.peer_rep, tier))  # fmt: skip
+        entered = now - timedelta(days=200, microseconds=123_457)
+        StageHistory.objects.create(
+            opportunity=opp, stage=make.stage(stage), entered_at=entered, left_at=entered + length
+        )
+
+
+def _days(*values: float) -> list[timedelta]:
+    return [timedelta(days=v) for v in values]
+
+
+def test_the_percentile_is_the_exact_nearest_rank(cast: Any, now: Any) -> None:
+    _stays(cast, now, "need", "key", _days(*range(1, 26)))
+    # 56% of 25 stays is rank 14; in floating point 0.56 × 25 is 14.000000000000002.
+    assert percentiles(56)[(make.stage("need").pk, "key")] == (timedelta(days=14), 25)
+
+    rule = AlertRule.objects.get(code="stuck-deal")
+    alert_rule_update(actor=cast.admin, rule=rule, percentile=56)
+    key = make.customer(cast.rep, "key")
+    late = make.deal(cast.rep, "100.00", stage_code="need", of=key,
+                     entered=now - timedelta(days=14, hours=1))  # fmt: skip
+    make.deal(cast.rep, "100.00", stage_code="need", of=key, entered=now - timedelta(days=13))
+    alert_scan(now=now, codes=["stuck-deal"])
+
+    found = Alert.objects.get(rule=rule, resolved_at=None)
+    assert found.opportunity_id == late.pk
+    assert found.detail == {"stage": "need", "tier": "key", "days": 14, "limit_days": 14.0,
+                            "basis": "tier", "samples": 25, "percentile": 56}  # fmt: skip
+
+
+def test_the_stage_percentile_ranks_every_tier_together(cast: Any, now: Any) -> None:
+    _stays(cast, now, "need", "key", _days(1, 2, 3))
+    _stays(cast, now, "need", "core", _days(10, 10, 20, 40))
+    _stays(cast, now, "won", "core", _days(99))  # not an open stage
+    make.deal(cast.rep, "10.00", stage_code="need")  # a general customer's unfinished stay
+
+    got = percentiles(50)
+
+    need = make.stage("need").pk
+    assert got[(need, "key")] == (timedelta(days=2), 3)
+    assert got[(need, "core")] == (timedelta(days=10), 4)  # ranks 2 of 10, 10, 20, 40
+    assert got[(need, None)] == (timedelta(days=10), 7)  # rank 4 of 1, 2, 3, 10, 10, 20, 40
+    assert (need, "general") not in got
+    assert (make.stage("won").pk, "core") not in got
+
+
+def test_stay_lengths_are_exact_to_the_microsecond(cast: Any, now: Any) -> None:
+    five = timedelta(days=5)
+    micro = timedelta(microseconds=1)
+    _stays(cast, now, "proposal", "key", [five + 3 * micro, five + micro, five + 2 * micro, five])
+    proposal = make.stage("proposal").pk
+    assert percentiles(50)[(proposal, "key")] == (five + micro, 4)
+    assert percentiles(75)[(proposal, "key")] == (five + 2 * micro, 4)
+    assert percentiles(99)[(proposal, None)] == (five + 3 * micro, 4)
+
+
+def _late_customers(cast: Any, now: Any, count: int, days: int = 20) -> list[Any]:
+    return [
+        make.customer(cast.rep, "key", last_contact_at=now - timedelta(days=days))
+        for _i in range(count)
+    ]
+
+
+def test_a_rescan_writes_changed_figures_in_batches_and_resolves_the_gone(
+    cast: Any, now: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(service, "BATCH", 2)
+    late = _late_customers(cast, now, 3)
+    later = make.customer(cast.rep, "key", last_contact_at=now - timedelta(days=30))
+    alert_scan(now=now, codes=["key-customer-uncontacted"])
+    tomorrow = now + timedelta(days=1)
+
+    result = alert_scan(now=tomorrow, codes=["key-customer-uncontacted"])
+
+    assert (result["key-customer-uncontacted"].created, Alert.objects.count()) == (0, 4)
+    open_ = {a.customer_id: a for a in Alert.objects.filter(resolved_at=None)}
+    assert open_[later.pk].detail == {"tier": "key", "days": 31, "max_days": 14, "never": False}
+    assert {open_[c.pk].detail["days"] for c in late} == {21}
+    assert {a.last_seen_at for a in open_.values()} == {tomorrow}
+    assert {a.first_seen_at for a in open_.values()} == {now}
+
+    for customer in late:
+        customer.last_contact_at = tomorrow
+        customer.save(update_fields=["last_contact_at"])
+    an_hour_on = tomorrow + timedelta(hours=1)
+    result = alert_scan(now=an_hour_on, codes=["key-customer-uncontacted"])
+
+    assert result["key-customer-uncontacted"].resolved == 3
+    kept = Alert.objects.get(resolved_at=None)
+    assert (kept.customer_id, kept.detail["days"], kept.last_seen_at) == (later.pk, 31, an_hour_on)
+    assert set(Alert.objects.exclude(resolved_at=None).values_list("resolved_at", flat=True)) == {
+        an_hour_on
+    }
+    resolved = AuditEntry.objects.filter(object_type="insights.alert", reason="resolved by scan")
+    assert sorted(resolved.values_list("object_repr", flat=True)) == sorted(
+        f"{kept.rule_id}:customer:{c.pk}" for c in late
+    )
+
+
+def _rescan_queries(cast: Any, now: Any, count: int) -> int:
+    _late_customers(cast, now, count)
+    alert_scan(now=now, codes=["key-customer-uncontacted"])
+    with CaptureQueriesContext(connection) as captured:
+        alert_scan(now=now + timedelta(days=1), codes=["key-customer-uncontacted"])
+    Alert.objects.all().delete()
+    return len(captured.captured_queries)
+
+
+def test_a_rescan_costs_as_many_queries_for_many_alerts_as_for_few(cast: Any, now: Any) -> None:
+    assert _rescan_queries(cast, now, 2) == _rescan_queries(cast, now, 30)
