@@ -5,7 +5,9 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 export PORT
 
-.PHONY: setup run test lint assets messages clean
+.PHONY: setup run test lint bench assets messages clean
+SCALE  ?= M
+DB     ?= postgresql
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +25,11 @@ run: setup
 
 test: setup
 	$(BIN)/python scripts/run_tests.py
+
+# Benchmarks at scale (bench/README.md): generate the data once, measure, write bench/results/
+# and docs/performance.md. E.g. `make bench SCALE=M DB=sqlite`.
+bench: setup
+	$(BIN)/python -m bench all --scale $(SCALE) --db $(DB)
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy .

@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", default="sqlite", choices=["sqlite", "postgresql"])
     parser.add_argument("--only", default="", help="run only operations whose name contains this")
     parser.add_argument("--no-report", action="store_true", help="do not write results or docs")
+    parser.add_argument(
+        "--smoke", action="store_true", help="time once, fail only on wrong answers (make test)"
+    )
     args = parser.parse_args(argv)
     with env.database(args.db, args.scale) as url:
         env.django_setup(url)
@@ -43,7 +46,10 @@ def main(argv: list[str] | None = None) -> int:
             runner.save_load(args.db, scale.name, load)
         failed = 0
         if args.what in ("run", "all"):
-            failed += runner.run(args.db, scale, only=args.only, write=not args.no_report)
+            failed += runner.run(
+                args.db, scale, only=args.only, write=not (args.no_report or args.smoke),
+                smoke=args.smoke,
+            )  # fmt: skip
         if args.what in ("load", "all"):
             from bench import load as load_test
 

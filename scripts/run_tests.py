@@ -1,5 +1,6 @@
 """`make test`: static checks, then the suite on SQLite and on a throwaway PostgreSQL server.
 
+Then the benchmark harness once at scale S on SQLite (answers checked, timings not).
 Prints one closing line per database ("sqlite: 212 passed") and a total at the end. PostgreSQL
 runs when its binaries (initdb, pg_ctl) are found; browser tests run when Chromium is found.
 """
@@ -82,6 +83,9 @@ def main() -> None:
         env=sqlite_env,
     )
     results = {"sqlite": pytest_run("sqlite", sqlite_env, extra)}
+    if not extra:  # a full run: the benchmark harness's smoke pass at scale S (bench/README.md)
+        step("bench smoke (scale S, SQLite)", str(BIN / "python"), "-m", "bench", "all",
+             "--scale", "S", "--db", "sqlite", "--smoke")  # fmt: skip
     pg_bin = find_pg_bin()
     if pg_bin is None:
         print("\npostgresql: skipped (no initdb/pg_ctl on this machine)")

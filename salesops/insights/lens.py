@@ -7,7 +7,7 @@ is how it is written in URLs ("2026-11", "2026-Q4", "2026", "2026-10-01..2026-11
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -161,6 +161,9 @@ class Lens:
     today: date
     unit: OrgUnit | None = None
     person: User | None = None
+    # What the figures of one page share (the unit attribution of a window, a subtree's ids);
+    # `replace()` keeps the same dict, so a page computes each once.
+    cache: dict[Any, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def query(self, **extra: Any) -> dict[str, Any]:
         """The query-string values that reproduce this lens (for links)."""

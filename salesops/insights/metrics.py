@@ -6,7 +6,8 @@ drill-down page lists exactly that queryset, so a headline figure always equals 
 Dated figures (won revenue, win rate, cycle, new customers, activities, ...) use the targets
 app's KPI sources (`salesops.targets.kpis`): the same record sets, dates and owner, so a won
 revenue here is the actual of a won-revenue target there. A record belongs to the unit its
-owner was in on the record's date (`kpis.unit_at_row`); open deals, to their owner's unit today.
+owner was in on the record's date (`targets.attribution`); open deals, to their owner's unit
+today.
 
 Every aggregate is made of additive parts (n, total, num, amount, weighted), so people add up
 to units and grouped results roll up over the unit tree in Python without more queries.
@@ -26,6 +27,7 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
+    IntegerField,
     QuerySet,
     Sum,
     Value,
@@ -40,7 +42,7 @@ from salesops.crm.models import Opportunity, Stage, StageHistory
 from salesops.crm.selectors.sales import weighted_amount
 from salesops.insights.lens import Lens, subtree
 from salesops.org.models import OrgUnit
-from salesops.targets import kpis
+from salesops.targets import attribution, kpis
 from salesops.targets.catalogue import BUILTIN, definition
 from salesops.targets.models import KpiDefinition
 
@@ -180,35 +182,52 @@ def value(metric: Metric, parts: Parts | None, kpi: KpiDefinition | None = None)
 # --- the records behind each figure ------------------------------------------------------------
 
 
-def in_unit(qs: QuerySet, unit: OrgUnit | None) -> QuerySet:
-    """Rows whose owner was in the unit's subtree on the row's date (kpi_owner, kpi_day set)."""
-    if unit is None:
-        return qs
-    return qs.annotate(kpi_unit=kpis.unit_at_row()).filter(kpi_unit__in=subtree(unit).values("pk"))
+def stints_for(lens: Lens, start: date, end: date) -> attribution.Stints:
+    """Who was in which unit from start to end (computed once per lens and window)."""
+    key = ("stints", start, end)
+    if key not in lens.cache:
+        lens.cache[key] = attribution.stints(start, end)
+    return lens.cache[key]  # type: ignore[no-any-return]
 
 
-def _narrow(qs: QuerySet, lens: Lens) -> QuerySet:
+def _subtree_ids(lens: Lens, unit: OrgUnit) -> set[int]:
+    key = ("subtree", unit.pk)
+    if key not in lens.cache:
+        lens.cache[key] = set(subtree(unit).values_list("pk", flat=True))
+    return lens.cache[key]  # type: ignore[no-any-return]
+
+
+def _narrow(qs: QuerySet, lens: Lens, field: str | None, aware: bool, start: date, end: date,
+            ) -> QuerySet:  # fmt: skip
+    """The lens's person, or the records whose owner was in the lens's unit's subtree on the
+    record's day (`field`; open deals: today), with kpi_stint for grouping by unit."""
     if lens.person is not None:
         qs = qs.filter(kpi_owner=lens.person.pk)
-    return in_unit(qs, lens.unit)
+    info = stints_for(lens, start, end)
+    if lens.unit is not None:
+        units = _subtree_ids(lens, lens.unit)
+        qs = qs.filter(attribution.in_units_q(info, units, field, aware))
+    return attribution.with_stint(qs, info, field, aware) if field else qs
 
 
 def dated(lens: Lens, kpi: KpiDefinition, start: date, end: date) -> QuerySet:
     """The visible records of a KPI from start to end, of the lens's unit or person."""
-    model = kpis.SOURCES[kpi.source].model_class()
-    qs = kpis.records(kpi, start, end, model.objects.visible_to(lens.actor))
-    return _narrow(qs, lens)
+    source = kpis.SOURCES[kpi.source]
+    qs = kpis.records(kpi, start, end, source.model_class().objects.visible_to(lens.actor))
+    aware = kpi.date_field in source.datetime_fields
+    return _narrow(qs, lens, kpi.date_field, aware, start, end)
 
 
 def open_deals(lens: Lens) -> QuerySet[Opportunity]:
     """The visible open deals of the lens's unit or person, with their weighted amount."""
-    qs = Opportunity.objects.visible_to(lens.actor).filter(
+    qs: QuerySet[Opportunity] = Opportunity.objects.visible_to(lens.actor).filter(
         stage__kind=Stage.Kind.OPEN, closed_at__isnull=True
     )
     qs = qs.annotate(
         kpi_owner=F("owner"), kpi_day=Value(lens.today, DateField()), weighted=weighted_amount()
     )
-    return _narrow(qs, lens)
+    qs = _narrow(qs, lens, None, False, lens.today, lens.today)
+    return qs.annotate(kpi_stint=Value(0, IntegerField()))
 
 
 def coverage_deals(lens: Lens) -> QuerySet[Opportunity]:
@@ -231,7 +250,7 @@ def stays(lens: Lens, start: date, end: date) -> QuerySet[StageHistory]:
         kpi_day=TruncDate("left_at", tzinfo=timezone.get_default_timezone()),
         duration=ExpressionWrapper(F("left_at") - F("entered_at"), output_field=DurationField()),
     )
-    return _narrow(qs, lens)
+    return _narrow(qs, lens, "left_at", True, start, end)
 
 
 def records(lens: Lens, metric: Metric, kpi: KpiDefinition | None = None) -> QuerySet:
@@ -286,12 +305,16 @@ def by_owner(qs: QuerySet, aggs: dict[str, Any]) -> dict[int, Parts]:
 
 
 def by_unit(
-    qs: QuerySet, aggs: dict[str, Any], wanted: Iterable[OrgUnit], paths: dict[int, str]
+    qs: QuerySet,
+    aggs: dict[str, Any],
+    wanted: Iterable[OrgUnit],
+    paths: dict[int, str],
+    info: attribution.Stints,
 ) -> dict[int, Parts]:
-    """Parts per wanted unit, each the sum over its subtree (one query)."""
-    if "kpi_unit" not in qs.query.annotations:
-        qs = qs.annotate(kpi_unit=kpis.unit_at_row())
-    leaves = [(paths.get(k[0], "?"), p) for k, p in grouped(qs, ["kpi_unit"], aggs).items()]
+    """Parts per wanted unit, each the sum over its subtree (one query). `qs` comes from
+    dated/open_deals/stays (kpi_owner, kpi_stint) and `info` is the stints of its window."""
+    rows = attribution.unit_keyed(grouped(qs, ["kpi_owner", "kpi_stint"], aggs), info, add)
+    leaves = [(paths.get(k[0], "?") if k[0] else "?", p) for k, p in rows.items()]
     result: dict[int, Parts] = {}
     for unit in wanted:
         total: Parts = {}

@@ -48,6 +48,8 @@ def scope_for(actor: Any, domain: str) -> Scope:
     if role in SEES_NONE.get(domain, set()):
         return NOTHING
     paths = led_paths(actor)
+    if domain == "sales" and any(p.count("/") == 2 for p in paths):
+        return EVERYTHING  # the head of the whole company sees all its sales records
     if not paths and not User.objects.filter(manager_id=actor.pk).exists():
         return Scope(user_ids=(actor.pk,))
     # Evaluated once into a list of ids: a nested subquery repeated inside other visibility

@@ -334,27 +334,35 @@ def evaluate(
     owners: Any = None,
     bucket: str = "",
 ) -> dict[tuple[int | None, str], Components]:
-    """One grouped query: components per (owner id or unit id, bucket key or "")."""
+    """One grouped query: components per (owner id or unit id, bucket key or "").
+
+    By unit, a record counts for the unit its owner was in on its date (targets.attribution:
+    grouped by owner and stint, mapped to units here)."""
+    from salesops.targets import attribution
+
     source = SOURCES[kpi.source]
+    aware = kpi.date_field in source.datetime_fields
     qs = records(kpi, start, end)
     if owners is not None:
         qs = qs.filter(kpi_owner__in=owners)
     keys = ["kpi_owner"]
+    info = None
     if group == "unit":
-        qs = qs.annotate(kpi_unit=unit_at_row())
-        keys = ["kpi_unit"]
+        info = attribution.stints(start, end)
+        qs = attribution.with_stint(qs, info, kpi.date_field, aware)
+        keys.append("kpi_stint")
     if bucket:
-        day_field = kpi.date_field
-        if day_field in source.datetime_fields:
-            expr = Trunc(day_field, bucket, tzinfo=timezone.get_default_timezone())
+        if aware:
+            expr = Trunc(kpi.date_field, bucket, tzinfo=timezone.get_default_timezone())
         else:
-            expr = Trunc(day_field, bucket)
+            expr = Trunc(kpi.date_field, bucket)
         qs = qs.annotate(kpi_bucket=expr)
         keys.append("kpi_bucket")
     rows = qs.order_by().values(*keys).annotate(**_aggregates(kpi, source))
     result: dict[tuple[int | None, str], Components] = {}
     for row in rows:
-        key = (row[keys[0]], _bucket_key(row["kpi_bucket"], bucket) if bucket else "")
+        who = row["kpi_owner"] if info is None else info.unit_of(row["kpi_owner"], row["kpi_stint"])
+        key = (who, _bucket_key(row["kpi_bucket"], bucket) if bucket else "")
         parts = Components(_as_decimal(row.get("total")), row["n"], row.get("num", 0))
         result[key] = result.get(key, Components()) + parts
     return result

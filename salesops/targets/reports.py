@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 
 from salesops.core.periods import Period
 from salesops.org.models import OrgUnit, User
-from salesops.targets import kpis
+from salesops.targets import attribution, kpis
 from salesops.targets.models import KpiDefinition, ManualResult, Target
 from salesops.targets.pacing import Attainment, attainment
 from salesops.targets.permissions import actor_led_paths, unit_settable
@@ -236,8 +236,10 @@ def target_records(*, actor: Any, target: Target) -> tuple[QuerySet, dict[str, A
         seen = seen.filter(kpi_owner=target.owner_user_id)
     else:
         path = target.owner_unit.path  # type: ignore[union-attr]
-        subtree = OrgUnit.objects.filter(path__startswith=path).values("pk")
-        counted = counted.annotate(kpi_unit=kpis.unit_at_row()).filter(kpi_unit__in=subtree)
-        seen = seen.annotate(kpi_unit=kpis.unit_at_row()).filter(kpi_unit__in=subtree)
+        units = set(OrgUnit.objects.filter(path__startswith=path).values_list("pk", flat=True))
+        info = attribution.stints(target.period_start, target.period_end)
+        aware = kpi.date_field in source.datetime_fields
+        inside = attribution.in_units_q(info, units, kpi.date_field, aware)
+        counted, seen = counted.filter(inside), seen.filter(inside)
     hidden = counted.count() - seen.count()
     return seen, {"hidden": hidden}

@@ -89,8 +89,16 @@ def _roll_categories(
 def _unit_rows(lens: Lens, kpi: Any, units: list[Any]) -> list[dict[str, Any]]:
     w, paths = lens.window, unit_paths()
     won_qs = metrics.dated(lens, kpi, w.start, w.end)
-    won = metrics.by_unit(won_qs, metrics.kpi_aggregates(kpi), units, paths)
-    cats = _roll_categories(_by_category(in_window(lens), "kpi_unit"), units, paths)
+    info = metrics.stints_for(lens, w.start, w.end)
+    won = metrics.by_unit(won_qs, metrics.kpi_aggregates(kpi), units, paths, info)
+    by_owner = _by_category(in_window(lens), "kpi_owner")
+    today = metrics.stints_for(lens, lens.today, lens.today)  # open deals: the unit today
+    by_unit: dict[Any, dict[str, metrics.Parts]] = {}
+    for owner, by_cat in by_owner.items():
+        unit = by_unit.setdefault(today.unit_of(owner), {})
+        for cat, parts in by_cat.items():
+            unit[cat] = metrics.add(unit.get(cat, {}), parts)
+    cats = _roll_categories(by_unit, units, paths)
     found = common.won_targets(lens, [w], units=[u.pk for u in units])
     adjusted = latest_adjustments([w.key], units=[u.pk for u in units])
     return [

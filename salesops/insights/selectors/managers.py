@@ -133,7 +133,8 @@ def _gather(
     got = {}
     for key, code in CODES.items():
         qs = metrics.dated(scoped, defs[code], window.start, window.end)
-        got[key] = metrics.by_unit(qs, metrics.kpi_aggregates(defs[code]), units, paths)
+        info = metrics.stints_for(scoped, window.start, window.end)
+        got[key] = metrics.by_unit(qs, metrics.kpi_aggregates(defs[code]), units, paths, info)
     return got
 
 
@@ -155,7 +156,10 @@ def manager_rows(lens: Lens, sort: str = "name") -> list[ManagerRow]:
         _gather(lens, units, now_w, defs, paths),
         _gather(lens, units, before_w, defs, paths),
     )
-    cover = metrics.by_unit(metrics.coverage_deals(lens), metrics.DEAL_AGGREGATES, units, paths)
+    today = metrics.stints_for(lens, lens.today, lens.today)
+    cover = metrics.by_unit(
+        metrics.coverage_deals(lens), metrics.DEAL_AGGREGATES, units, paths, today
+    )
     found = common.won_targets(lens, [now_w, before_w], units=[u.pk for u in units])
     heads = _headcounts(lens, units)
     rows = []

@@ -1,0 +1,157 @@
+"""Which unit a record counts for: the unit its owner was in on the record's local date.
+
+The rule (kept from `kpis.unit_at_row`): the owner's assignment covering that day — the one that
+started last when several do — else the owner's current unit. Evaluated per row in SQL that is a
+correlated subquery with a date cast for every record, which costs seconds over a year of a
+thousand people's deals. Here the rule is applied once per window instead: the assignment
+history (small) becomes *stints* — a person in a unit over a range of local days — and a record
+set is then filtered by plain owner ids and date bounds, or grouped by owner (and, for the few
+people who changed unit inside the window, by stint) and mapped to units in Python.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+
+ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Stint:
+    """A person in a unit over local days [first, last]."""
+
+    user: int
+    unit: int
+    first: date
+    last: date
+
+
+@dataclass
+class Stints:
+    """Everyone's stints in a window; `moved` are the people with more than one."""
+
+    start: date
+    end: date
+    by_user: dict[int, list[Stint]]
+
+    @property
+    def moved(self) -> list[int]:
+        return [u for u, s in self.by_user.items() if len(s) > 1]
+
+    def unit_of(self, user: int, index: int = 0) -> int | None:
+        found = self.by_user.get(user)
+        return found[index].unit if found and index < len(found) else None
+
+
+def _active(rows: list[tuple[date, date | None, int]], day: date) -> int | None:
+    """The unit of the assignment covering `day` that started last (None: none covers it)."""
+    best = None
+    for start, end, unit in rows:  # sorted by start
+        if start <= day and (end is None or end >= day):
+            best = unit
+    return best
+
+
+def _user_stints(user: int, rows: list[tuple[date, date | None, int]], current: int | None,
+                 start: date, end: date) -> list[Stint]:  # fmt: skip
+    cuts = {start}
+    for s, e, _u in rows:
+        cuts.update(d for d in (s, (e + ONE_DAY) if e else None) if d and start < d <= end)
+    points = sorted(cuts)
+    found: list[Stint] = []
+    for i, first in enumerate(points):
+        last = points[i + 1] - ONE_DAY if i + 1 < len(points) else end
+        unit = _active(rows, first)
+        unit = current if unit is None else unit
+        if unit is None:
+            continue
+        if found and found[-1].unit == unit and found[-1].last + ONE_DAY == first:
+            found[-1] = Stint(user, unit, found[-1].first, last)
+        else:
+            found.append(Stint(user, unit, first, last))
+    return found
+
+
+def stints(start: date, end: date) -> Stints:
+    """Every person's stints from `start` to `end` (two queries, whatever the record count)."""
+    assignment = apps.get_model("org.Assignment")
+    user = apps.get_model("org.User")
+    rows: dict[int, list[tuple[date, date | None, int]]] = defaultdict(list)
+    overlapping = assignment.objects.filter(start__lte=end).filter(
+        Q(end__isnull=True) | Q(end__gte=start)
+    )
+    for uid, s, e, unit in overlapping.order_by("user_id", "start", "pk").values_list(
+        "user_id", "start", "end", "unit_id"
+    ):
+        rows[uid].append((s, e, unit))
+    by_user = {}
+    for uid, current in user.objects.values_list("pk", "unit_id"):
+        found = _user_stints(uid, rows.get(uid, []), current, start, end)
+        if found:
+            by_user[uid] = found
+    return Stints(start, end, by_user)
+
+
+def _day_range(field: str, aware: bool, first: date, last: date) -> Q:
+    if aware:
+        from salesops.targets.kpis import local_bounds
+
+        low, after = local_bounds(first, last)
+        return Q(**{f"{field}__gte": low, f"{field}__lt": after})
+    return Q(**{f"{field}__gte": first, f"{field}__lte": last})
+
+
+def in_units_q(info: Stints, units: set[int], field: str | None, aware: bool) -> Q:
+    """Records (owner annotated as kpi_owner, dated by `field`) whose owner was in one of
+    `units` on the record's day. Undated records (open deals: `field` None) are placed by a
+    one-day window, today."""
+    whole, parts = [], Q(pk__in=[])
+    for uid, found in info.by_user.items():
+        inside = [s for s in found if s.unit in units]
+        if not inside:
+            continue
+        if (
+            len(inside) == len(found)
+            and found[0].first == info.start
+            and found[-1].last == info.end
+        ):
+            whole.append(uid)
+        elif field is None:
+            if found[-1].unit in units and found[-1].last == info.end:
+                whole.append(uid)
+        else:
+            for s in inside:
+                parts |= Q(kpi_owner=uid) & _day_range(field, aware, s.first, s.last)
+    return Q(kpi_owner__in=whole) | parts
+
+
+def with_stint(qs: QuerySet, info: Stints, field: str, aware: bool) -> QuerySet:
+    """Annotate kpi_stint: which of the owner's stints the record falls in (0 for people who
+    stayed in one unit over the window)."""
+    moved = info.moved
+    if not moved:
+        return qs.annotate(kpi_stint=Value(0, IntegerField()))
+    whens = [When(~Q(kpi_owner__in=moved), then=Value(0))]
+    for uid in moved:
+        for i, s in enumerate(info.by_user[uid]):
+            whens.append(When(Q(kpi_owner=uid) & _day_range(field, aware, s.first, s.last),
+                              then=Value(i)))  # fmt: skip
+    return qs.annotate(kpi_stint=Case(*whens, default=Value(0), output_field=IntegerField()))
+
+
+def unit_keyed(
+    rows: dict[tuple[Any, ...], Any], info: Stints, add: Any
+) -> dict[tuple[Any, ...], Any]:
+    """Re-key grouped rows from (owner, stint, *rest) to (unit, *rest), adding the parts of
+    rows that land on the same key with `add`."""
+    result: dict[tuple[Any, ...], Any] = {}
+    for (owner, stint, *rest), parts in rows.items():
+        key = (info.unit_of(owner, stint or 0), *rest)
+        result[key] = add(result[key], parts) if key in result else parts
+    return result
