@@ -17,7 +17,7 @@ IN_PROCESS = {"dashboards", "reports", "alerts", "lists"}
 
 def _count(table: str) -> int:
     with connection.cursor() as cur:
-        cur.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608 (fixed table names)
+        cur.execute(f"SELECT COUNT(*) FROM {table}")  # fixed table names
         return cur.fetchone()[0]
 
 
@@ -30,6 +30,7 @@ def test_generator_loads_the_scale_and_every_answer_equals_its_limit() -> None:
     assert _count("crm_activity") == scale.activities
     assert load["rows"] >= scale.customers + scale.opportunities + scale.activities
     assert not data.is_empty()
+    assert data.orphans() == {}
 
     ops.load_all()
     ctx = context.build(scale, connection.vendor)
