@@ -154,9 +154,20 @@ def measure(op: Op, ctx: Any, scale: str, db: str) -> Result:
     if op.extra is not None:
         result.extra = op.extra(ctx, answer)
         result.queries = result.extra.pop("queries", queries)
+    _rates(result)
     _http(op.goal, samples, result)
     result.met = op.goal.met(result)
     return result
+
+
+def _rates(result: Result) -> None:
+    """Rows per second of the product and of the limit, for operations whose extras give the
+    number of rows they handle ("rows"; imports and exports)."""
+    n = result.extra.get("rows")
+    if n and result.product_ms:
+        result.extra["rows_per_s"] = round(n / result.product_ms * 1000)
+    if n and result.limit_ms:
+        result.extra["limit_rows_per_s"] = round(n / result.limit_ms * 1000)
 
 
 def _http(goal: Goal, samples: list[float], result: Result) -> None:

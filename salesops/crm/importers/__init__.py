@@ -37,29 +37,39 @@ class CrmImporter(Importer):
     line = 0
 
     def map_header(self, row: dict[str, str]) -> dict[str, str]:
+        """Column values by key; a file's header is read once, not once per row."""
+        headers = tuple(row)
+        if getattr(self, "_headers", None) != headers:
+            self._headers, self._pairs = headers, self._header_pairs(headers)
+        return {key: row[header] for header, key in self._pairs}
+
+    def _header_pairs(self, headers: tuple[str, ...]) -> list[tuple[str, str]]:
+        """(header, column key) for each header naming a column in any language."""
         if not hasattr(self, "_names"):
             self._names = {}
             for col in self.columns:
                 for name in (col.key, *col.aliases, *in_every_language(col.label)):
                     self._names[name.strip().lower()] = col.key
-        mapped: dict[str, str] = {}
-        for header, value in row.items():
-            key = self._names.get((header or "").strip().lower())
-            if key:
-                mapped[key] = value
-        return mapped
+        pairs = [(h, self._names.get((h or "").strip().lower())) for h in headers]
+        return [(header, key) for header, key in pairs if key]
 
     def _clean(self, line: int, raw: dict[str, str]) -> Any:
         self.line = line
         return super()._clean(line, raw)
 
-    @staticmethod
-    def choice(column: str, value: str, choices: list[tuple[str, Any]]) -> str:
-        """The code of a choice written as its code or its label in any language."""
-        wanted = value.strip().lower()
-        for code, label in choices:
-            if wanted == code.lower() or wanted in in_every_language(label):
-                return code
+    def choice(self, column: str, value: str, choices: list[tuple[str, Any]]) -> str:
+        """The code of a choice written as its code or its label in any language. The names of
+        a column's choices are worked out on its first row (a column's choices are fixed)."""
+        cache: dict[str, dict[str, str]] = self.__dict__.setdefault("_choice_names", {})
+        names = cache.get(column)
+        if names is None:
+            names = cache[column] = {}
+            for code, label in reversed(choices):  # the first choice wins a shared name
+                names.update(dict.fromkeys(in_every_language(label), code))
+                names[code.lower()] = code
+        found = names.get(value.strip().lower())
+        if found is not None:
+            return found
         allowed = ", ".join(str(label) for _code, label in choices)
         raise RowError(
             column,

@@ -10,6 +10,8 @@ the owner column applies to new records only (owners change by assignment).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from functools import cached_property
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -18,9 +20,10 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from salesops.core.imports import Column, RowError
+from salesops.core.imports import Column, Outcome, RowError
 from salesops.core.money import to_money
-from salesops.crm.importers import CrmImporter
+from salesops.crm.importers import CrmImporter, customer_writes
+from salesops.crm.importers.customer_keys import CustomerKeys, Keys
 from salesops.crm.models import Contact, Customer, Lead
 from salesops.crm.models.choices import Source, Tier
 from salesops.crm.selectors import accounts as selectors
@@ -45,6 +48,7 @@ class AccountsImporter(CrmImporter):
         super().__init__(actor)
         self.seen: dict[Any, int] = {}
         self._people = {u.username.lower(): u for u in selectors.assignable_people(actor=actor)}
+        self.assignable_ids = {person.pk for person in self._people.values()}
         self._territories: dict[str, Territory] = {}
         for t in Territory.objects.visible_to(actor).filter(is_active=True):
             self._territories[t.code.lower()] = self._territories[t.name.lower()] = t
@@ -111,6 +115,10 @@ def _text(values: dict[str, str], *keys: str) -> dict[str, str]:
     return {key: values.get(key, "").strip() for key in keys}
 
 
+# What a cleaned customer row carries besides field values.
+NOT_FIELDS = frozenset(["existing", "owner", "keys"])
+
+
 class CustomerImporter(AccountsImporter):
     columns = [
         Column("name", gettext_lazy("Name"), required=True),
@@ -134,36 +142,86 @@ class CustomerImporter(AccountsImporter):
         "source": Source.choices,
     }
 
+    @cached_property
+    def keys(self) -> CustomerKeys:
+        """Every customer's natural and duplicate keys, read once for the whole file."""
+        return CustomerKeys()
+
+    @cached_property
+    def visible_ids(self) -> set[int]:
+        """The customers the importer may see (read once, when a row first matches one)."""
+        return set(Customer.objects.visible_to(self.actor).values_list("pk", flat=True))
+
     def clean_row(self, values: dict[str, str]) -> dict[str, Any]:
         data: dict[str, Any] = _text(values, "name", "tax_number", "phone", "industry", "address")
         for key, choices in self.CHOICES.items():
             raw = values.get(key, "").strip()
             data[key] = self.choice(key, raw, choices) if raw else ""
         data["territory"] = self.territory(values.get("territory", ""))
-        tax = selectors.tax_key(data["tax_number"])
-        self.once("name", ("tax", tax) if tax else ("name", selectors.name_key(data["name"])))
-        existing = selectors.customer_by_key(tax_number=data["tax_number"], name=data["name"])
+        keys = Keys.of(data["name"], data["phone"], data["tax_number"])
+        self.once("name", ("tax", keys.tax) if keys.tax else ("name", keys.name))
+        existing = self.keys.by_key(keys)
         if existing is not None:
-            self.refuse_hidden("name", existing, Customer)
-            return {**data, "existing": existing.pk}
-        matches = selectors.customer_duplicates(
-            actor=self.actor, name=data["name"], phone=data["phone"], tax_number=data["tax_number"]
-        )
+            if existing not in self.visible_ids:
+                owner = self.keys.describe([existing])[0].owner
+                raise RowError(
+                    "name", _("It exists already and belongs to %(owner)s.") % {"owner": owner}
+                )
+            return {**data, "existing": existing}
+        matches = self.keys.duplicates(keys)
         if matches:
             names = "; ".join(f"{m.name} ({m.owner}: {', '.join(m.reasons)})" for m in matches)
             raise RowError("name", _("Looks like an existing customer: %(n)s.") % {"n": names})
-        return {**data, "owner": self.owner(values.get("owner", "")), "existing": None}
+        owner = self.owner(values.get("owner", ""))
+        return {**data, "owner": owner, "existing": None, "keys": keys}
 
-    def save_row(self, cleaned: dict[str, Any]) -> str:
-        data = dict(cleaned)
-        existing, owner = data.pop("existing"), data.pop("owner", None)
-        if existing is None:
-            fields = {k: v for k, v in data.items() if v not in ("", None) and k != "name"}
-            services.customer_create(actor=self.actor, name=data["name"], owner=owner, **fields)
-            return "created"
-        customer = Customer.objects.get(pk=existing)
+    def save_rows(self, cleaned: list[tuple[int, dict[str, Any]]]) -> Iterator[Outcome]:
+        """New customers are checked row by row in file order (a later row that looks like an
+        earlier one is refused, as when each row is saved alone) and inserted together;
+        matched customers are updated one by one through the service when a cell changed."""
+        self._stored = Customer.objects.select_related("territory").in_bulk(
+            [values["existing"] for _line, values in cleaned if values["existing"] is not None]
+        )
+        new = customer_writes.NewCustomers(actor=self.actor, assignable=self.assignable_ids)
+        lines: list[int] = []
+        for line, values in cleaned:
+            try:
+                if values["existing"] is None:
+                    new.add(self._new(new, values))
+                    lines.append(line)
+                    continue
+                outcome: str | ValidationError = self._update(values)
+            except ValidationError as exc:
+                outcome = exc
+            yield line, outcome
+        new.save()
+        yield from ((line, "created") for line in lines)
+
+    def _new(self, new: customer_writes.NewCustomers, values: dict[str, Any]) -> dict[str, Any]:
+        """A new customer checked as services.customer_create checks it (owner, fields, then
+        look-alikes among all customers and the file's earlier rows)."""
+        given = {k: v for k, v in values.items() if v not in ("", None) and k not in NOT_FIELDS}
+        fields = {k: v for k, v in given.items() if k != "name"}
+        row = new.check(name=values["name"], owner=values["owner"], **fields)
+        keys = values["keys"]  # the keys of the cleaned text, which check() keeps as it is
+        matches = self.keys.duplicates(keys)
+        if matches:
+            raise services.DuplicateCustomer(matches)
+        self.keys.add(row["name"], keys, owner=values["owner"], untaxed=row["tax_number"] == "")
+        return row
+
+    def _update(self, cleaned: dict[str, Any]) -> str:
+        """Update a matched customer with the cells that differ (through the service)."""
+        data = {k: v for k, v in cleaned.items() if k not in NOT_FIELDS}
+        existing = cleaned["existing"]
+        customer = self._stored.pop(existing, None) or Customer.objects.get(pk=existing)
+        before = Keys.of(customer.name, customer.phone, customer.tax_number)
         update = lambda **c: services.customer_update(actor=self.actor, customer=customer, **c)  # noqa: E731
-        return self.save_changes(customer, data, update)
+        outcome = self.save_changes(customer, data, update)
+        if outcome == "updated":
+            after = Keys.of(customer.name, customer.phone, customer.tax_number)
+            self.keys.changed(customer.pk, before, after, untaxed=customer.tax_number == "")
+        return outcome
 
 
 class ContactImporter(AccountsImporter):

@@ -1,0 +1,140 @@
+"""The set-based customer import: what it stores and audits equals the one-row service, it
+refuses look-alikes inside one file, reports a bad row among many by row and column, re-runs
+create nothing, and its number of queries does not grow with the file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from salesops.core.audit import diff, snapshot
+from salesops.core.imports import insert_rows, read_table
+from salesops.core.models import AuditEntry
+from salesops.crm.importers.accounts import CustomerImporter
+from salesops.crm.models import Customer
+from salesops.crm.services import accounts as services
+from salesops.crm.tests.test_accounts_support import customer, english  # noqa: F401
+from salesops.org.models import Territory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "Name,Tax number,Phone,Type,Tier,Status,Industry,Size,Territory,Source,Owner (username)\n"
+
+
+def rows(text: str) -> list[dict[str, str]]:
+    return read_table(text.encode("utf-8"), "data.csv")
+
+
+def many(count: int, start: int = 1) -> str:
+    """A file of `count` distinct new customers owned by the rep."""
+    lines = [
+        f"Firm {n},T-{n:05d},021-{n:07d},enterprise,core,active,Retail,small,east,website,rep\n"
+        for n in range(start, start + count)
+    ]
+    return HEADER + "".join(lines)
+
+
+@pytest.fixture
+def east(cast: Any) -> Territory:
+    return Territory.objects.create(code="east", name="East")
+
+
+def stored(customer: Customer) -> dict[str, Any]:
+    """A customer's own values, without its id, name, keys and times."""
+    values = snapshot(customer)
+    for key in ("id", "name", "tax_number", "phone", "owned_since"):
+        values.pop(key)
+    return values
+
+
+def test_imported_customer_and_audit_equal_what_the_service_writes(cast: Any, east: Any) -> None:
+    # given a customer made by the service and the same customer imported
+    made = services.customer_create(
+        actor=cast.manager, name="Firm 0", owner=cast.rep, kind="enterprise", tier="core",
+        status="active", industry="Retail", size="small", territory=east, source="website",
+        tax_number="T-00000", phone="021-0000000",
+    )  # fmt: skip
+    result = CustomerImporter(cast.manager).run(rows(many(1)))
+    imported = Customer.objects.get(name="Firm 1")
+    # then both hold the same values, owner and start of ownership
+    assert result.created == 1 and stored(imported) == stored(made)
+    assert imported.owned_since is not None and imported.owner == cast.rep
+    # and the import's audit entry is the one audit_record writes for it
+    entry = AuditEntry.objects.get(object_type="crm.customer", object_id=str(imported.pk))
+    assert (entry.action, entry.actor, entry.object_repr) == ("create", cast.manager, "Firm 1")
+    assert entry.changes == diff({}, snapshot(imported))
+
+
+def test_a_look_alike_inside_the_file_is_refused_at_save(cast: Any) -> None:
+    # two new customers with different names but the same phone
+    text = "Name,Phone\nAlpha Co,021-5555\nBeta Co,021 5555\nGamma Co,\n"
+    refused = CustomerImporter(cast.rep).run(rows(text), mode="all")
+    assert [str(p) for p in refused.problems] == [
+        "Row 3, column Name: This customer may already exist: Alpha Co (Rep)."
+    ]
+    assert not refused.saved and Customer.objects.count() == 0
+    skipped = CustomerImporter(cast.rep).run(rows(text), mode="skip")
+    assert (skipped.created, skipped.skipped, len(skipped.problems)) == (2, 1, 1)
+    assert sorted(Customer.objects.values_list("name", flat=True)) == ["Alpha Co", "Gamma Co"]
+
+
+def test_a_bad_row_among_many_is_named_and_all_or_nothing_saves_nothing(
+    cast: Any, east: Any
+) -> None:
+    long_name = "N" * 201
+    text = many(30) + f"{long_name},,,,core,,,,,,rep\n" + many(10, start=31).split("\n", 1)[1]
+    result = CustomerImporter(cast.rep).run(rows(text), mode="all")
+    assert [str(p) for p in result.problems] == [
+        "Row 32, column Name: Ensure this value has at most 200 characters (it has 201)."
+    ]
+    assert (result.created, Customer.objects.count(), AuditEntry.objects.count()) == (0, 0, 0)
+    skipped = CustomerImporter(cast.rep).run(rows(text), mode="skip")
+    assert (skipped.created, skipped.skipped) == (40, 1)
+    assert AuditEntry.objects.filter(object_type="crm.customer").count() == 40
+
+
+def test_running_the_same_file_again_creates_nothing(cast: Any, east: Any) -> None:
+    first = CustomerImporter(cast.rep).run(rows(many(25)))
+    audits = AuditEntry.objects.count()
+    again = CustomerImporter(cast.rep).run(rows(many(25)))
+    assert (first.created, again.created, again.updated, again.unchanged) == (25, 0, 0, 25)
+    assert Customer.objects.count() == 25 and AuditEntry.objects.count() == audits
+
+
+def test_an_updated_phone_counts_for_the_rows_after_it(cast: Any) -> None:
+    # the first row gives an existing customer a new phone; a later new row uses that phone
+    customer(cast.rep, name="Old Co", tax_number="T-1", phone="021-1")
+    text = "Name,Tax number,Phone\nOld Co,T-1,021-9\nNew Co,,021-9\n"
+    result = CustomerImporter(cast.rep).run(rows(text), mode="skip")
+    assert [str(p) for p in result.problems] == [
+        "Row 3, column Name: This customer may already exist: Old Co (Rep)."
+    ]
+    assert (result.updated, result.created) == (1, 0)
+
+
+def test_queries_do_not_grow_with_the_file(cast: Any, east: Any) -> None:
+    counts = []
+    for size, start in ((5, 1), (50, 100)):
+        with CaptureQueriesContext(connection) as captured:
+            result = CustomerImporter(cast.rep).run(rows(many(size, start)))
+        assert result.created == size
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1]
+
+
+def test_insert_rows_returns_the_new_ids_in_row_order(cast: Any) -> None:
+    now = timezone.now()
+    ids = insert_rows(
+        AuditEntry,
+        ["at", "actor", "action", "object_type", "object_id", "object_repr", "changes", "reason"],
+        [[now, cast.rep.pk, "create", "test.row", str(n), f"Row {n}", {"n": [None, n]}, ""]
+         for n in range(3)],
+    )  # fmt: skip
+    saved = {e.pk: e for e in AuditEntry.objects.filter(object_type="test.row")}
+    assert [(saved[pk].object_repr, saved[pk].changes, saved[pk].at) for pk in ids] == [
+        (f"Row {n}", {"n": [None, n]}, now) for n in range(3)
+    ]
