@@ -4,24 +4,41 @@ Matching a row against the database one query at a time means scanning the custo
 (normalised names, phones and tax numbers are expressions, not indexed columns) twice per row:
 minutes for a large file. Instead the keys of every customer (merged ones aside) are read in
 one query and each row is matched with dictionary lookups. The rules are the selectors' own —
-`customer_by_key` for the natural key and `customer_duplicates` for look-alikes — and the same
-normalisers (`name_key`, `phone_key`, `tax_key`) decide, so an import matches exactly what the
-customer form and the one-row-at-a-time path would. Customers the import creates or changes are
+`customer_by_key` for the natural key and `customer_duplicates` for look-alikes — and the keys
+are those of `name_key`, `phone_key` and `tax_key` (the same ignored characters, the same case
+folding), so an import matches exactly what the customer form and the one-row-at-a-time path
+would. Customers the import creates or changes are
 added as it goes, so a later row of the same file sees them as the per-row path did.
 """
 
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from salesops.crm.models import Customer
-from salesops.crm.selectors.accounts import DuplicateMatch, name_key, phone_key, tax_key
+from salesops.crm.selectors.accounts import (
+    NAME_IGNORED,
+    PHONE_IGNORED,
+    TAX_IGNORED,
+    DuplicateMatch,
+)
 
 MAX_MATCHES = 20  # as customer_duplicates
+
+
+def _any_of(chars: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("[" + re.escape("".join(chars)) + "]")
+
+
+# The characters the selectors' normalisers ignore, removed in one pass.
+NAME_IGNORED_RE = _any_of(NAME_IGNORED)
+PHONE_IGNORED_RE = _any_of(PHONE_IGNORED)
+TAX_IGNORED_RE = _any_of(TAX_IGNORED)
 
 
 @dataclass(frozen=True)
@@ -34,7 +51,14 @@ class Keys:
 
     @classmethod
     def of(cls, name: str, phone: str, tax_number: str) -> Keys:
-        return cls(name_key(name), phone_key(phone), tax_key(tax_number))
+        """The keys of selectors.name_key, phone_key and tax_key, computed with one regular
+        expression each instead of a replace per ignored character (a large file computes
+        them for every row and every stored customer)."""
+        return cls(
+            NAME_IGNORED_RE.sub("", name).lower(),
+            PHONE_IGNORED_RE.sub("", phone),
+            TAX_IGNORED_RE.sub("", tax_number).lower(),
+        )
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,9 @@ class NewCustomers:
         self.dates = {f.attname for f in self.fields if isinstance(f, models.DateField)}
         self.rows: list[dict[str, Any]] = []
         self.valid_choices: dict[tuple[str, Any], Any] = {}
+        self.plain_text = {
+            f.name for f in self.fields if type(f) is models.CharField and not f.choices
+        }
         self.now = timezone.now()  # one time for the import: taken on, created, audited
 
     def check(self, *, name: str, owner: Any, **values: Any) -> dict[str, Any]:
@@ -67,6 +70,9 @@ class NewCustomers:
         come on every row; a related record by its id: the importer looked it up)."""
         if field.is_relation:
             return value.pk
+        if field.name in self.plain_text and value:  # clean() would only run the validators
+            field.run_validators(value)
+            return value
         if not field.choices:
             return field.clean(value, None)
         if (field.name, value) not in self.valid_choices:

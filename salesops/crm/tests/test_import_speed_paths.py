@@ -15,7 +15,9 @@ from salesops.core.audit import diff, snapshot
 from salesops.core.imports import insert_rows, read_table
 from salesops.core.models import AuditEntry
 from salesops.crm.importers.accounts import CustomerImporter
+from salesops.crm.importers.customer_keys import Keys
 from salesops.crm.models import Customer
+from salesops.crm.selectors.accounts import name_key, phone_key, tax_key
 from salesops.crm.services import accounts as services
 from salesops.crm.tests.test_accounts_support import customer, english  # noqa: F401
 from salesops.org.models import Territory
@@ -138,3 +140,15 @@ def test_insert_rows_returns_the_new_ids_in_row_order(cast: Any) -> None:
     assert [(saved[pk].object_repr, saved[pk].changes, saved[pk].at) for pk in ids] == [
         (f"Row {n}", {"n": [None, n]}, now) for n in range(3)
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "phone", "tax"),
+    [
+        ("ＡＢＣ（中国）有限公司, Ltd.", "+86 (021) 5555-0101", "91-310 000 A"),
+        ("  Acme · Trading/Co & Sons 'Ltd'  ", "021.1111", "t 99"),
+        ("", "", ""),
+    ],
+)
+def test_import_keys_are_the_selectors_keys(name: str, phone: str, tax: str) -> None:
+    assert Keys.of(name, phone, tax) == Keys(name_key(name), phone_key(phone), tax_key(tax))
