@@ -35,6 +35,9 @@ class Person(HttpUser):
 
     def log_in(self, me: dict[str, Any]) -> None:
         self.me = me
+        # One connection per request, as behind a reverse proxy: a kept-alive connection that
+        # gunicorn closes after its keep-alive time races the next request of a thinking user.
+        self.client.headers["Connection"] = "close"
         self.client.get("/login/", name="login")
         token = self.client.cookies.get("csrftoken", "")
         with self.client.post("/login/", name="login", allow_redirects=False, catch_response=True,

@@ -20,6 +20,7 @@ import json
 import os
 import threading
 from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any
 from urllib.parse import urlencode
 
@@ -40,9 +41,10 @@ def browser(ctx: Any, username: str) -> Browser:
     """A logged-in session of `username` on the run's server (started on first use)."""
     http = ctx.cache.get("http")
     if http is None:
-        server = Server(os.environ["DATABASE_URL"], workers=WORKERS)
-        http = ctx.cache["http"] = {"server": server, "url": server.__enter__(), "users": {}}
-        atexit.register(server.stop)
+        running = ExitStack()
+        url = running.enter_context(Server(os.environ["DATABASE_URL"], workers=WORKERS))
+        atexit.register(running.close)
+        http = ctx.cache["http"] = {"url": url, "users": {}}
     if username not in http["users"]:
         session = Browser(http["url"])
         session.login(username, PASSWORD)
