@@ -34,8 +34,10 @@ class NewCustomers:
 
     def __init__(self, *, actor: Any, assignable: set[int]) -> None:
         self.actor, self.assignable = actor, assignable
+        self.now = timezone.now()  # one time for the import: taken on, created, audited
         self.fields = [f for f in Customer._meta.concrete_fields if not f.primary_key]
         self.defaults = {f.attname: _plain(f.get_default()) for f in self.fields}
+        self.defaults.update(created_at=self.now, updated_at=self.now)
         self.audited = sorted({"id", *(f.attname for f in self.fields)} - NOT_AUDITED)
         self.dates = {f.attname for f in self.fields if isinstance(f, models.DateField)}
         self.rows: list[dict[str, Any]] = []
@@ -43,7 +45,6 @@ class NewCustomers:
         self.plain_text = {
             f.name for f in self.fields if type(f) is models.CharField and not f.choices
         }
-        self.now = timezone.now()  # one time for the import: taken on, created, audited
 
     def check(self, *, name: str, owner: Any, **values: Any) -> dict[str, Any]:
         """The stored values of a new customer as services.customer_create would save it, or
@@ -85,14 +86,13 @@ class NewCustomers:
     def save(self) -> None:
         """Insert the customers and one creation audit entry for each."""
         now, columns = self.now, [f.attname for f in self.fields]
-        stamped = [{**row, "created_at": now, "updated_at": now} for row in self.rows]
-        ids = insert_rows(Customer, columns, [[row[c] for c in columns] for row in stamped])
+        ids = insert_rows(Customer, columns, [[row[c] for c in columns] for row in self.rows])
         actor = self.actor.pk if getattr(self.actor, "pk", None) else None
         label = Customer._meta.label_lower
         entries = [
-            (now, actor, AuditEntry.Action.CREATE, label, str(pk), row["name"][:200],
+            (now, actor, AuditEntry.Action.CREATE.value, label, str(pk), row["name"][:200],
              self._created(pk, row), "")
-            for pk, row in zip(ids, stamped, strict=True)
+            for pk, row in zip(ids, self.rows, strict=True)
         ]  # fmt: skip
         insert_rows(AuditEntry, AUDIT_COLUMNS, entries)
 
