@@ -23,6 +23,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, models, transaction
 from django.db.models import Model
+from django.db.transaction import TransactionManagementError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -226,6 +227,8 @@ def insert_rows(
     sequence first; SQLite with one prepared INSERT run for every row (executemany), the ids
     being the consecutive ones after the table's last (SQLite numbers new rows so, and no one
     else may insert while this transaction writes). Call it inside a transaction."""
+    if not connection.in_atomic_block:
+        raise TransactionManagementError("insert_rows() runs inside a transaction.")
     fields = [model._meta.get_field(name) for name in columns]
     prepare = [_preparer(field) for field in fields]
     insert = _copy if connection.vendor == "postgresql" else _executemany
