@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from salesops.core.models import TimeStamped
@@ -89,6 +91,10 @@ class Activity(TimeStamped):
         indexes = [
             models.Index(fields=["owner", "status", "due_at"]),
             models.Index(fields=["owner", "kind", "done_at"]),
+            # A person's activities latest first, as the activity list sorts them by default.
+            models.Index(
+                F("owner"), Coalesce("done_at", "due_at"), F("id"), name="crm_act_owner_when"
+            ),
         ]
         verbose_name = _("activity")
         verbose_name_plural = _("activities")

@@ -129,9 +129,18 @@ class Opportunity(TimeStamped):
 
     class Meta:
         ordering = ["-updated_at"]
+        # The list's filters (visible owners or stage, expected close) lead; amount and
+        # probability let totals and the top of the page be read from the index alone.
         indexes = [
             models.Index(fields=["owner", "stage"]),
-            models.Index(fields=["stage", "expected_close"]),
+            models.Index(
+                fields=["stage", "expected_close", "amount", "probability", "id"],
+                name="crm_opp_stage_close_amounts",
+            ),
+            models.Index(
+                fields=["owner", "expected_close", "stage", "amount", "probability", "id"],
+                name="crm_opp_owner_close_amounts",
+            ),
         ]
         verbose_name = _("opportunity")
         verbose_name_plural = _("opportunities")

@@ -17,6 +17,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
@@ -62,7 +63,15 @@ def can_change(actor: Any) -> Any:
 
 
 def _name_of(path: str) -> Coalesce:
-    return Coalesce(NullIf(F(f"{path}__display_name"), Value("")), F(f"{path}__username"))
+    prefix = f"{path}__" if path else ""
+    return Coalesce(NullIf(F(f"{prefix}display_name"), Value("")), F(f"{prefix}username"))
+
+
+def owner_name() -> Subquery:
+    """The owner's shown name as a per-row subquery rather than a join, so that the totals and
+    the page ids of a list over many deals or activities never join the people table."""
+    people = User.objects.filter(pk=OuterRef("owner_id")).order_by()
+    return Subquery(people.values(shown=_name_of(""))[:1])
 
 
 # --- reference data ---------------------------------------------------------------------------
@@ -153,8 +162,14 @@ def opportunities(*, actor: Any) -> QuerySet[Opportunity]:
     return (
         Opportunity.objects.visible_to(actor)
         .select_related("customer", "owner", "stage", "product_line")
-        .annotate(weighted=weighted_amount(), owner_name=_name_of("owner"))
+        .annotate(weighted=weighted_amount(), owner_name=owner_name())
     )
+
+
+def opportunity_list_rows(*, actor: Any) -> QuerySet[Opportunity]:
+    """Visible deals as the deal list shows them: with their customer and stage only (the
+    owner's name is annotated; the owner and product line rows would go unused)."""
+    return opportunities(actor=actor).select_related(None).select_related("customer", "stage")
 
 
 def editable_opportunities(*, actor: Any) -> QuerySet[Opportunity]:
@@ -333,8 +348,15 @@ def activities(*, actor: Any) -> QuerySet[Activity]:
     return (
         Activity.objects.visible_to(actor)
         .select_related("owner", "customer", "contact", "opportunity", "lead")
-        .annotate(owner_name=_name_of("owner"), can_change=can_change(actor))
+        .annotate(owner_name=owner_name(), can_change=can_change(actor))
     )
+
+
+def activity_list_rows(*, actor: Any) -> QuerySet[Activity]:
+    """Visible activities as the activity list shows them: with their customer and deal only,
+    and their date (done, else due) to sort by."""
+    rows = activities(actor=actor).select_related(None).select_related("customer", "opportunity")
+    return rows.annotate(when=Coalesce("done_at", "due_at"))
 
 
 def editable_activities(*, actor: Any) -> QuerySet[Activity]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.forms import model_to_dict
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -105,7 +105,8 @@ def _customer_export_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
     return (name, tier, status, owner or _("Pool"), territory, industry, last, service, phone)
 
 
-def customer_list(request: HttpRequest) -> HttpResponse:
+def customer_list_source(request: HttpRequest) -> tuple[ListSpec, QuerySet[Customer]]:
+    """The customer list's spec (filters bound to the actor) and rows (with service status)."""
     actor = request.user
     spec = ListSpec(
         name="customers",
@@ -116,8 +117,12 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         default_sort="name",
         export_transform=_customer_export_row,
     )
-    qs = selectors.customers_for_list(actor=actor)
-    context = {"can_create": allows(actor, "crm:customer_create")}
+    return spec, selectors.customers_for_list(actor=actor)
+
+
+def customer_list(request: HttpRequest) -> HttpResponse:
+    spec, qs = customer_list_source(request)
+    context = {"can_create": allows(request.user, "crm:customer_create")}
     return list_response(request, spec, qs, "crm/accounts/customer_list.html", context)
 
 

@@ -9,8 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,7 +27,7 @@ from salesops.core.visibility import get_visible_or_404
 from salesops.crm.forms import sales as forms
 from salesops.crm.importers import drop_stash, stash_rows, stashed
 from salesops.crm.importers.sales import IMPORTERS
-from salesops.crm.models import Activity, Stage
+from salesops.crm.models import Activity, Opportunity, Stage
 from salesops.crm.selectors import sales as selectors
 from salesops.crm.services import sales as services
 
@@ -127,11 +126,17 @@ OPPORTUNITY_SPEC = ListSpec(
 )
 
 
-def opportunity_list(request: HttpRequest) -> HttpResponse:
+def opportunity_list_source(request: HttpRequest) -> tuple[ListSpec, QuerySet[Opportunity]]:
+    """The deal list's spec (filters bound to the actor) and rows (open deals by default)."""
     spec = replace(OPPORTUNITY_SPEC, filter_form=forms.OpportunityFilter.for_actor(request.user))
-    qs = selectors.opportunities(actor=request.user)
+    qs = selectors.opportunity_list_rows(actor=request.user)
     if not request.GET:  # the filter form's default: open deals
         qs = qs.filter(stage__kind=Stage.Kind.OPEN)
+    return spec, qs
+
+
+def opportunity_list(request: HttpRequest) -> HttpResponse:
+    spec, qs = opportunity_list_source(request)
     return list_response(request, spec, qs, "crm/sales/opportunity_list.html")
 
 
@@ -328,9 +333,14 @@ ACTIVITY_SPEC = ListSpec(
 )
 
 
-def activity_list(request: HttpRequest) -> HttpResponse:
+def activity_list_source(request: HttpRequest) -> tuple[ListSpec, QuerySet[Activity]]:
+    """The activity list's spec (filters bound to the actor) and rows (with their date)."""
     spec = replace(ACTIVITY_SPEC, filter_form=forms.ActivityFilter.for_actor(request.user))
-    qs = selectors.activities(actor=request.user).annotate(when=Coalesce("done_at", "due_at"))
+    return spec, selectors.activity_list_rows(actor=request.user)
+
+
+def activity_list(request: HttpRequest) -> HttpResponse:
+    spec, qs = activity_list_source(request)
     context = {"now": timezone.now()}
     return list_response(request, spec, qs, "crm/sales/activity_list.html", context)
 

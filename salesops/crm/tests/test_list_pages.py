@@ -1,0 +1,137 @@
+"""The deal and activity lists as the pages compute them: one aggregate gives the totals and
+the row count, the page's rows are fetched by id, owner names come from a per-row subquery,
+and visibility is an id list (a person's partners too) rather than a join."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from salesops.crm.models import Activity, Customer, Opportunity
+from salesops.crm.services import sales as services
+from salesops.crm.tests import test_sales_support as make
+from salesops.crm.tests.test_sales_support import english  # noqa: F401
+from salesops.org.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def _get(client_for: Any, who: str, url: str, **params: Any) -> Any:
+    client = client_for(who)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    response.queries = [q["sql"] for q in queries]
+    return response
+
+
+def _deal(owner: Any, name: str, amount: str, probability: int, **extra: Any) -> Opportunity:
+    deal = make.deal(owner, name=name, **extra)
+    Opportunity.objects.filter(pk=deal.pk).update(amount=Decimal(amount), probability=probability)
+    return deal
+
+
+def test_the_deal_list_sorts_by_amount_with_exact_totals_counted_once(
+    cast: Any, client_for: Any
+) -> None:
+    _deal(cast.rep, "Small", "100.00", 10)
+    _deal(cast.rep, "Large", "300.00", 50)
+    _deal(cast.peer_rep, "Middle", "200.00", 25)
+    _deal(cast.outside_rep, "Elsewhere", "999.00", 90)
+    page = _get(client_for, "supervisor", reverse("crm:opportunity_list"), sort="-amount")
+    rows = list(page.context["page"])
+    assert [(o.name, o.owner_name) for o in rows] == [
+        ("Large", "Rep"),
+        ("Middle", "Peer Rep"),
+        ("Small", "Rep"),
+    ]
+    assert page.context["totals"] == {
+        "count": 3,
+        "amount": Decimal("600.00"),
+        "weighted_sum": Decimal("210.00"),  # 150.00 + 50.00 + 10.00
+    }
+    counts = [sql for sql in page.queries if "crm_opportunity" in sql and "COUNT(" in sql]
+    assert len(counts) == 1
+
+
+def test_sorting_by_owner_uses_the_shown_name_or_else_the_username(
+    cast: Any, client_for: Any
+) -> None:
+    User.objects.filter(pk=cast.peer_rep.pk).update(display_name="")
+    _deal(cast.peer_rep, "Theirs", "100.00", 10)
+    _deal(cast.rep, "Mine", "100.00", 10)
+    url = reverse("crm:opportunity_list")
+    up = _get(client_for, "supervisor", url, sort="owner").context["page"]
+    down = _get(client_for, "supervisor", url, sort="-owner").context["page"]
+    assert [(o.name, o.owner_name) for o in up] == [("Mine", "Rep"), ("Theirs", "peer_rep")]
+    assert [o.name for o in down] == ["Theirs", "Mine"]
+
+
+def test_the_activity_list_shows_a_persons_latest_first(cast: Any, client_for: Any) -> None:
+    acme = make.customer(cast.rep)
+    now = timezone.now()
+    made = [("Old call", -3, True), ("Next visit", 2, False), ("Recent call", -1, True),
+            ("Overdue call", -2, False)]  # fmt: skip
+    for subject, shift, done in made:
+        when = {"done_at" if done else "due_at": now + timedelta(days=shift)}
+        services.activity_log(actor=cast.rep, kind="call", subject=subject, customer=acme, **when)
+    make.planned(cast.peer_rep, make.customer(cast.peer_rep, name="Theirs"), subject="Hidden")
+    page = _get(client_for, "rep", reverse("crm:activity_list")).context["page"]
+    assert [(a.subject, a.owner_name) for a in page] == [
+        ("Next visit", "Rep"),
+        ("Recent call", "Rep"),
+        ("Overdue call", "Rep"),
+        ("Old call", "Rep"),
+    ]
+    assert page.paginator.count == 4
+
+
+def _partner_records(cast: Any) -> dict[str, Any]:
+    channel = make.partner(cast.channel_manager)
+    deal = make.deal(cast.rep, name="Via partner", partner=channel)
+    visit = make.planned(cast.rep, deal.customer, subject="Partner visit")
+    Activity.objects.filter(pk=visit.pk).update(opportunity=deal)
+    Customer.objects.filter(pk=deal.customer_id).update(partner=channel)
+    make.deal(cast.rep, name="Direct")
+    return {"deal": deal, "visit": visit}
+
+
+def test_a_channel_manager_sees_their_partners_records(cast: Any) -> None:
+    made = _partner_records(cast)
+    cm = User.objects.get(pk=cast.channel_manager.pk)
+    assert list(Opportunity.objects.visible_to(cm)) == [made["deal"]]
+    assert list(Activity.objects.visible_to(cm)) == [made["visit"]]
+    assert list(Customer.objects.visible_to(cm)) == [made["deal"].customer]
+    later = make.deal(cast.peer_rep, name="Later", partner=make.partner(cast.channel_manager, "B"))
+    fresh = User.objects.get(pk=cast.channel_manager.pk)  # a new request: partners read again
+    assert set(Opportunity.objects.visible_to(fresh)) == {made["deal"], later}
+
+
+def test_visibility_is_an_id_list_without_a_partner_join(cast: Any) -> None:
+    _partner_records(cast)
+    manager = User.objects.get(pk=cast.manager.pk)
+    for model in (Opportunity, Activity, Customer):
+        sql = str(model.objects.visible_to(manager).query)
+        assert "crm_partner" not in sql
+    assert {o.name for o in Opportunity.objects.visible_to(manager)} == {"Via partner", "Direct"}
+
+
+def test_the_deal_list_filters_by_close_date_and_stage(cast: Any, client_for: Any) -> None:
+    in_q1 = _deal(cast.rep, "Q1", "100.00", 10, expected_close=date(2027, 2, 1))
+    _deal(cast.rep, "Q2", "100.00", 10, expected_close=date(2027, 5, 1))
+    params = {"close_from": "2027-01-01", "close_to": "2027-03-31", "sort": "-amount"}
+    page = _get(client_for, "manager", reverse("crm:opportunity_list"), **params)
+    assert [o.pk for o in page.context["page"]] == [in_q1.pk]
+    stage = make.stage("need").pk
+    other = _get(client_for, "manager", reverse("crm:opportunity_list"), stage=stage, **params)
+    assert list(other.context["page"]) == []
+    assert other.context["totals"] == {"count": 0, "amount": None, "weighted_sum": None}
