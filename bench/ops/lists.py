@@ -1,0 +1,251 @@
+"""Lists and customer search: what the list pages compute for one request (the view's own
+spec and visible rows, then core.lists' search, filters, sort, exact totals and page 1, saved
+filters included; only the template rendering is left out), beside hand-written SQL returning
+the same page rows (ids in order), row count and totals.
+
+Each product run loads the actor afresh, as the authentication middleware does per request, so
+the actor's scope (an id list) is computed inside the timing like on a real page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.test import RequestFactory
+from django.utils import timezone
+
+from bench import harness
+from bench.harness import Op
+
+SEARCH_TEXT = "华辰科"  # a company word + the first character of a trade (bench/data/names.py)
+PER_PAGE = 50  # core.lists.ListSpec's default page size, used by these lists
+
+
+# --- the product side -------------------------------------------------------------------------
+
+
+def _actor(ctx: Any, role: str) -> Any:
+    from salesops.org.models import User
+
+    return User.objects.select_related("unit").get(pk=ctx.people[role].pk)
+
+
+def _request(ctx: Any, role: str, params: dict[str, Any]) -> Any:
+    request = RequestFactory().get("/", params)
+    request.user = _actor(ctx, role)
+    return request
+
+
+def _cents(value: Any) -> int:
+    return int(Decimal(value or 0) * 100)
+
+
+def _page(source: Callable[[Any], Any], ctx: Any, role: str, params: dict[str, Any]) -> Any:
+    """One list request through core.lists: page row ids, the paginator's count, totals."""
+    from salesops.core.lists import list_context
+
+    request = _request(ctx, role, params)
+    page = list_context(request, *source(request))
+    list(page["saved_filters"])
+    rows = [row.pk for row in page["page"].object_list]
+    totals = {k: v if k == "count" else _cents(v) for k, v in page["totals"].items()}
+    return {"rows": rows, "count": page["page"].paginator.count, "totals": totals}
+
+
+def _opportunities(request: Any) -> Any:
+    from salesops.crm.views.sales import opportunity_list_source
+
+    return opportunity_list_source(request)
+
+
+def _customers(request: Any) -> Any:
+    from salesops.crm.views.accounts import customer_list_source
+
+    return customer_list_source(request)
+
+
+def _activities(request: Any) -> Any:
+    from salesops.crm.views.sales import activity_list_source
+
+    return activity_list_source(request)
+
+
+def _deal_filters(ctx: Any, stage: str) -> dict[str, Any]:
+    """Deals expected to close next quarter, biggest first; one stage or all open ones."""
+    from salesops.core.periods import Period
+    from salesops.crm.models import Stage
+
+    quarter = Period.containing("quarter", ctx.anchor).next()
+    params: dict[str, Any] = {"close_from": quarter.start.isoformat(),
+                              "close_to": quarter.end.isoformat(), "sort": "-amount"}  # fmt: skip
+    if stage:
+        params["stage"] = Stage.objects.get(code=stage).pk
+    return params
+
+
+def _now(ctx: Any) -> datetime:
+    """The activity views' "now": 11:00 on the anchor day, the generator's clock."""
+    return timezone.make_aware(datetime.combine(ctx.anchor, time(11)))
+
+
+def my_activities(ctx: Any) -> Any:
+    """The "my activities" page's selectors for a rep (its small person form left out)."""
+    from salesops.crm.selectors import sales as selectors
+
+    actor, now = _actor(ctx, "rep"), _now(ctx)
+    mine = selectors.my_activities(actor=actor, now=now)
+    team = selectors.team_overdue(actor=actor, now=now)
+    return {**{k: [a.pk for a in rows] for k, rows in mine.items()}, "team": team}
+
+
+# --- the limit: hand-written SQL --------------------------------------------------------------
+
+
+def _rows(sql: str, params: list[Any]) -> list[Any]:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return [row[0] if len(row) == 1 else row for row in cur.fetchall()]
+
+
+def _visible(
+    ctx: Any, role: str, column: str = "owner_id", partner: str = "partner_id IN ({})"
+) -> str:
+    """The actor's sales scope as one IN list: themselves, their reports and everyone in the
+    units they lead (one query), or rows of partners they manage (one query)."""
+    me = ctx.people[role].pk
+    ids = _rows(
+        "SELECT u.id FROM org_user u LEFT JOIN org_orgunit ou ON ou.id = u.unit_id"
+        " WHERE u.id = %s OR u.manager_id = %s OR EXISTS (SELECT 1 FROM org_orgunit l"
+        " WHERE l.leader_id = %s AND l.is_active AND ou.path LIKE l.path || '%%')",
+        [me, me, me],
+    )
+    partners = _rows("SELECT id FROM crm_partner WHERE channel_manager_id = %s", [me])
+    where = f"{column} IN ({','.join(map(str, ids))})"
+    return f"({where} OR {partner.format(','.join(map(str, partners)))})" if partners else where
+
+
+def _contains(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"UPPER({column}::text) LIKE UPPER(%s)"
+    return f"{column} LIKE %s ESCAPE '\\'"
+
+
+def _deals_limit(ctx: Any, role: str, stage: str) -> Any:
+    params = _deal_filters(ctx, stage)
+    stage_sql = "o.stage_id = %s" if stage else "s.kind = 'open'"
+    args = [params["stage"]] if stage else []
+    where = (f" FROM crm_opportunity o JOIN crm_stage s ON s.id = o.stage_id"
+             f" WHERE {_visible(ctx, role, 'o.owner_id')} AND {stage_sql}"
+             " AND o.expected_close >= %s AND o.expected_close <= %s")  # fmt: skip
+    args += [params["close_from"], params["close_to"]]
+    rows = _rows(f"SELECT o.id{where} ORDER BY o.amount DESC, o.id DESC LIMIT {PER_PAGE}", args)
+    n, amount, weighted = _rows(
+        "SELECT COUNT(*), COALESCE(SUM(o.amount), 0),"
+        f" COALESCE(SUM((o.amount * o.probability + 50) / 100), 0){where}",
+        args,
+    )[0]
+    totals = {"count": n, "amount": amount, "weighted_sum": weighted}
+    return {"rows": rows, "count": n, "totals": totals}
+
+
+def _customers_limit(ctx: Any, role: str, text: str) -> Any:
+    """Owned, unmerged customers in the actor's scope (the pool is filtered out by default)."""
+    where = f" FROM crm_customer WHERE {_visible(ctx, role)} AND owner_id IS NOT NULL"
+    where += " AND merged_into_id IS NULL"
+    args: list[Any] = []
+    if text:
+        where += " AND (" + " OR ".join(map(_contains, ("name", "phone", "tax_number"))) + ")"
+        args = [f"%{text}%"] * 3
+    rows = _rows(f"SELECT id{where} ORDER BY name, id LIMIT {PER_PAGE}", args)
+    n = _rows(f"SELECT COUNT(*){where}", args)[0]
+    return {"rows": rows, "count": n, "totals": {"count": n}}
+
+
+def _activities_limit(ctx: Any) -> Any:
+    deals = "opportunity_id IN (SELECT id FROM crm_opportunity WHERE partner_id IN ({}))"
+    where = f" FROM crm_activity WHERE {_visible(ctx, 'rep', partner=deals)}"
+    rows = _rows(
+        f"SELECT id{where} ORDER BY COALESCE(done_at, due_at) DESC, id DESC LIMIT {PER_PAGE}", []
+    )
+    return {"rows": rows, "count": _rows(f"SELECT COUNT(*){where}", [])[0], "totals": {}}
+
+
+def my_activities_limit(ctx: Any) -> Any:
+    me, at = ctx.people["rep"].pk, _now(ctx)
+    day_end = timezone.localtime(at).replace(hour=23, minute=59, second=59)
+    now, today_end, fortnight, since = (
+        connection.ops.adapt_datetimefield_value(t)
+        for t in (at, day_end, at + timedelta(days=14), at - timedelta(days=14))
+    )
+    planned = "SELECT id FROM crm_activity WHERE owner_id = %s AND status = 'planned'"
+    leads = _rows(
+        "SELECT 1 FROM org_orgunit WHERE leader_id = %s AND is_active UNION ALL"
+        " SELECT 1 FROM org_user WHERE manager_id = %s",
+        [me, me],
+    )
+    return {
+        "overdue": _rows(f"{planned} AND due_at < %s ORDER BY due_at LIMIT 100", [me, now]),
+        "today": _rows(
+            f"{planned} AND due_at >= %s AND due_at <= %s ORDER BY due_at", [me, now, today_end]
+        ),
+        "upcoming": _rows(
+            f"{planned} AND due_at > %s AND due_at <= %s ORDER BY due_at LIMIT 100",
+            [me, today_end, fortnight],
+        ),
+        "done": _rows(
+            "SELECT id FROM crm_activity WHERE owner_id = %s AND status = 'done'"
+            " AND done_at >= %s ORDER BY done_at DESC LIMIT 30",
+            [me, since],
+        ),
+        "team": None if not leads else "leader",
+    }
+
+
+# --- the operations ---------------------------------------------------------------------------
+
+
+def _matching(ctx: Any, answer: Any) -> dict[str, Any]:
+    """How many rows the list's count and totals cover (the work behind page 1)."""
+    return {"matching_rows": answer["count"]}
+
+
+def _list_op(name: str, goal: harness.Goal, product: Any, limit: Any) -> Op:
+    return Op(name, "lists", product, limit, goal=goal, extra=_matching)
+
+
+def _deal_op(role: str, stage: str, label: str) -> Op:
+    return _list_op(
+        f"opportunity list: {label}, close next quarter, by amount, page 1 ({role})",
+        harness.LIST,
+        lambda ctx: _page(_opportunities, ctx, role, _deal_filters(ctx, stage)),
+        lambda ctx: _deals_limit(ctx, role, stage),
+    )
+
+
+def _search_op(role: str) -> Op:
+    return _list_op(
+        f"customer list: search by name ({role})",
+        harness.SEARCH,
+        lambda ctx: _page(_customers, ctx, role, {"q": SEARCH_TEXT}),
+        lambda ctx: _customers_limit(ctx, role, SEARCH_TEXT),
+    )
+
+
+harness.register(
+    _deal_op("manager", "", "open deals"),
+    _deal_op("director", "", "open deals"),
+    _deal_op("director", "proposal", "stage proposal"),
+    _search_op("rep"),
+    _search_op("director"),
+    _list_op("customer list: default page (rep)", harness.LIST,
+             lambda ctx: _page(_customers, ctx, "rep", {}),
+             lambda ctx: _customers_limit(ctx, "rep", "")),
+    _list_op("activity list: default page (rep)", harness.LIST,
+             lambda ctx: _page(_activities, ctx, "rep", {}), _activities_limit),
+    Op("activity list: my activities (rep)", "lists", my_activities, my_activities_limit,
+       goal=harness.LIST),
+)  # fmt: skip
