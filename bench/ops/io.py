@@ -217,8 +217,11 @@ def export_product(fmt: str, tier: str = "") -> Any:
     login is rolled back after."""
 
     def run(ctx: Any) -> dict[str, Any]:
+        # One client for the run: a new one loads the middleware again (WhiteNoise scans the
+        # static files, ~90 ms), which a server does once, not per request.
+        client = ctx.cache.setdefault("io_client", Client())
+        client.cookies.clear()  # the last run's session was rolled back with it
         with transaction.atomic(), _query_log_kept():
-            client = Client()
             client.force_login(ctx.people[ACTOR])
             response = client.get(EXPORT_URL, {"export": fmt, "tier": tier})
             chunks = response.streaming_content if response.streaming else [response.content]
