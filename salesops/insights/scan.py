@@ -18,7 +18,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from salesops.crm.models import Activity, Customer, Opportunity, Stage, StageHistory
@@ -46,7 +47,9 @@ TENTH = Decimal("0.1")
 
 
 def _open_deals() -> Any:
-    return Opportunity.objects.filter(stage__kind=Stage.Kind.OPEN, closed_at__isnull=True)
+    return Opportunity.objects.filter(
+        stage__kind=Stage.Kind.OPEN, closed_at__isnull=True
+    ).order_by()
 
 
 def _days(delta: timedelta) -> int:
@@ -195,21 +198,23 @@ def uncontacted_customers(rule: AlertRule, now: datetime) -> Findings:
     standards = {t: s for t, s in tier_standards().items() if t in rule.tier_list}
     if not standards:
         return {}
+    never = ExpressionWrapper(Q(last_contact_at__isnull=True), output_field=BooleanField())
     rows = (
         Customer.objects.filter(overdue_q(standards, now), merged_into__isnull=True)
         .exclude(status=Customer.Status.LOST)
-        .values("pk", "owner_id", "tier", "last_contact_at", "owned_since", "created_at")
+        .order_by()
+        .annotate(since=Coalesce("last_contact_at", "owned_since", "created_at"), never=never)
+        .values("pk", "owner_id", "tier", "since", "never")
     )
     found: Findings = {}
     for row in rows:
-        since = row["last_contact_at"] or row["owned_since"] or row["created_at"]
         found[f"customer:{row['pk']}"] = Finding(
             row["owner_id"],
             {
                 "tier": row["tier"],
-                "days": _days(now - since),
+                "days": _days(now - row["since"]),
                 "max_days": standards[row["tier"]].max_days_between_contacts,
-                "never": row["last_contact_at"] is None,
+                "never": bool(row["never"]),
             },
             customer_id=row["pk"],
         )
@@ -239,17 +244,13 @@ def idle_large_deals(rule: AlertRule, now: datetime) -> Findings:
     if rule.min_amount is None:
         return {}
     cutoff = now - timedelta(days=rule.days or 14)
-    last = (
-        Activity.objects.filter(opportunity=OuterRef("pk"), status=Activity.Status.DONE)
-        .exclude(done_at__isnull=True)
-        .order_by("-done_at")
-        .values("done_at")[:1]
-    )
+    done = Activity.objects.filter(opportunity=OuterRef("pk"), status=Activity.Status.DONE)
+    last = done.exclude(done_at__isnull=True).order_by("-done_at").values("done_at")[:1]
     rows = (
         _open_deals()
         .filter(amount__gte=rule.min_amount, created_at__lt=cutoff)
+        .filter(~Exists(done.filter(done_at__gte=cutoff)))
         .annotate(last_done=Subquery(last))
-        .filter(Q(last_done__isnull=True) | Q(last_done__lt=cutoff))
         .values("pk", "owner_id", "amount", "last_done", "created_at")
     )
     found: Findings = {}
@@ -271,6 +272,10 @@ def idle_large_deals(rule: AlertRule, now: datetime) -> Findings:
 
 # --- pace ----------------------------------------------------------------------------------------
 
+# What the attainment of a target needs (its dates would cost more to read than the rest).
+PACE_FIELDS = ("id", "kpi_id", "owner_user_id", "owner_unit_id", "period_kind", "period_key",
+               "period_start", "period_end", "value", "phasing")  # fmt: skip
+
 
 def behind_pace(rule: AlertRule, now: datetime) -> Findings:
     """People and units whose approved target of the rule's KPI and period kind is below
@@ -283,15 +288,18 @@ def behind_pace(rule: AlertRule, now: datetime) -> Findings:
     today = timezone.localdate(now)
     period = Period.containing(rule.period_kind or "month", today)
     qs = Target.objects.filter(kpi=kpi, period_key=period.key, status=Target.Status.APPROVED)
-    qs = qs.filter(Q(owner_user__isnull=True) | Q(owner_user__is_active=True))
+    qs = qs.filter(Q(owner_user__isnull=True) | Q(owner_user__is_active=True)).order_by()
+    items = list(qs.only(*PACE_FIELDS).annotate(leader=F("owner_unit__leader_id")))
+    for t in items:
+        t.kpi = kpi  # the one KPI, read once
     found: Findings = {}
-    for t in attach(qs.select_related("kpi", "owner_unit"), today):
+    for t in attach(items, today):
         att = t.att  # type: ignore[attr-defined]
         if att.clock.elapsed < (rule.days or 0) or att.actual is None or att.expected <= 0:
             continue
         if att.actual * 100 >= att.expected * (rule.percent or 80):
             continue
-        owner = t.owner_user_id or (t.owner_unit.leader_id if t.owner_unit else None)
+        owner = t.owner_user_id or t.leader  # type: ignore[attr-defined]
         if owner is None:
             continue
         found[f"target:{t.pk}"] = Finding(

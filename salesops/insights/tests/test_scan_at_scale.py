@@ -144,3 +144,42 @@ def _rescan_queries(cast: Any, now: Any, count: int) -> int:
 
 def test_a_rescan_costs_as_many_queries_for_many_alerts_as_for_few(cast: Any, now: Any) -> None:
     assert _rescan_queries(cast, now, 2) == _rescan_queries(cast, now, 30)
+
+
+def test_a_large_deal_is_idle_until_something_is_done_at_the_cutoff(cast: Any, now: Any) -> None:
+    cutoff, month_ago = now - timedelta(days=14), now - timedelta(days=30)
+    deals = [make.deal(cast.rep, "600000.00", stage_code="proposal", created=month_ago)
+             for _i in range(4)]  # fmt: skip
+    make.activity(cast.rep, "visit", cutoff, opportunity=deals[0])  # done at the cutoff
+    make.activity(cast.rep, "visit", cutoff - timedelta(microseconds=1), opportunity=deals[1])
+    make.activity(cast.rep, "visit", None, opportunity=deals[2], status="planned",
+                  due_at=now - timedelta(days=1))  # fmt: skip
+    make.activity(cast.rep, "call", now - timedelta(days=40), opportunity=deals[3])
+    make.activity(cast.rep, "call", now - timedelta(days=20), opportunity=deals[3])
+    make.deal(cast.rep, "400000.00", stage_code="proposal", created=month_ago)  # too small
+
+    alert_scan(now=now, codes=["large-deal-idle"])
+
+    found = {a.opportunity_id: a.detail for a in Alert.objects.filter(resolved_at=None)}
+    assert set(found) == {deals[1].pk, deals[2].pk, deals[3].pk}
+    assert found[deals[1].pk]["days"] == 14
+    assert found[deals[2].pk] == {"amount": "600000.00", "days": 30, "last_activity": ""}
+    assert found[deals[3].pk]["days"] == 20
+
+
+def _pace_queries(cast: Any, people: list[str], unit: str) -> int:
+    month = make.Period.containing("month", make.today())
+    for name in people:
+        make.target("won_revenue", cast.users[name], month, "100000.00")
+    make.target("won_revenue", cast.units[unit], month, "50000.00")
+    with CaptureQueriesContext(connection) as captured:
+        alert_scan(now=make.local(month.end, 18), codes=["behind-pace"])
+    return len(captured.captured_queries)
+
+
+def test_behind_pace_reads_the_same_queries_for_many_targets(cast: Any, now: Any) -> None:
+    few = _pace_queries(cast, ["rep"], "north")
+    many = _pace_queries(cast, ["peer_rep", "outside_rep", "supervisor", "other_supervisor"],
+                         "south")  # fmt: skip
+    assert few == many
+    assert Alert.objects.filter(rule__code="behind-pace", resolved_at=None).count() == 7

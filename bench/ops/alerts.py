@@ -1,0 +1,345 @@
+"""The alert scan: every shipped rule's findings over the whole company, the product's finders
+(salesops.insights.scan, as the scan service calls them) beside hand-written SQL per rule.
+
+The scan service (services/alerts.py `alert_scan`) finds, then writes: it opens alerts for new
+findings (with deliveries and audit entries), refreshes kept ones and resolves gone ones. The
+benchmarked answer is what the scan computes — the findings of every rule, each subject with
+its owner and the figures the alert records — so "alert scan: whole company" times the finding
+phase of every rule and compares it with the limits. The writing phase is reported beside it
+(`extra`): the whole `alert_scan` run twice (a first scan that opens every alert, then a rescan
+an hour later that keeps them) inside a transaction rolled back afterwards, so the benchmark
+database never keeps alerts and every run starts from the same state.
+
+"Now" is the generated data's now: 11:00 local time on the anchor day.
+"""
+
+from __future__ import annotations
+
+import time as clock
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from bench.data.clock import LOCAL
+from bench.harness import ALERT_RULE, ALERT_SCAN, Op, register
+from bench.ops.sql import local_day, pg, rows
+from salesops.core.periods import Period
+from salesops.insights.models import AlertRule
+from salesops.insights.scan import NUDGE, Finding, rule_findings
+from salesops.insights.services.alerts import alert_scan
+
+TENTH = Decimal("0.1")
+OPEN = "SELECT id FROM crm_stage WHERE kind = 'open'"
+
+
+def _now(ctx: Any) -> datetime:
+    return datetime.combine(ctx.anchor, time(11), LOCAL)
+
+
+def _param(value: datetime) -> Any:
+    """A moment as the backend compares it (SQLite: naive UTC text)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _read(value: Any) -> datetime | None:
+    """A timestamp of a raw row as an aware datetime (SQLite gives naive UTC ones, or text for
+    computed columns)."""
+    if value is None:
+        return None
+    parsed = value if isinstance(value, datetime) else parse_datetime(value)
+    assert parsed is not None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _day(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date) else str(parse_date(value))
+
+
+def _days(now: datetime, since: datetime | None) -> int:
+    assert since is not None
+    return max(0, (now - since).days)
+
+
+def _money(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+def _normal(found: dict[str, Finding]) -> dict[str, Any]:
+    return {key: (f.owner_id, f.detail) for key, f in found.items()}
+
+
+# --- stuck deals ---------------------------------------------------------------------------------
+
+STAYS = (
+    "SELECT h.stage_id, c.tier, {dur} AS dur FROM crm_stagehistory h"
+    " JOIN crm_opportunity o ON o.id = h.opportunity_id JOIN crm_customer c ON c.id = o.customer_id"
+    f" WHERE h.left_at IS NOT NULL AND h.stage_id IN ({OPEN})"
+)
+LIMITS_PG = (
+    "SELECT stage_id, tier, GROUPING(tier) AS g, COUNT(*) AS n,"
+    " percentile_disc(%s) WITHIN GROUP (ORDER BY dur) AS p"
+    f" FROM ({STAYS.format(dur='h.left_at - h.entered_at')}) st"
+    " GROUP BY GROUPING SETS ((stage_id, tier), (stage_id))"
+)
+
+
+def _micros(column: str) -> str:
+    """SQLite: a stored UTC timestamp as exact integer microseconds."""
+    return (
+        f"(CAST(strftime('%%s', {column}) AS INTEGER) * 1000000"
+        f" + CAST(substr({column}, 21) AS INTEGER))"
+    )
+
+
+LIMITS_SQLITE = (
+    "SELECT stage_id, tier, 0 AS g, nt AS n, dur AS p FROM ranked WHERE rt = (nt * %s + 99) / 100"
+    " UNION ALL SELECT stage_id, NULL, 1, ns, dur FROM ranked WHERE rs = (ns * %s + 99) / 100"
+)
+RANKED_SQLITE = (
+    "ranked AS (SELECT stage_id, tier, dur,"
+    " ROW_NUMBER() OVER (PARTITION BY stage_id, tier ORDER BY dur) AS rt,"
+    " COUNT(*) OVER (PARTITION BY stage_id, tier) AS nt,"
+    " ROW_NUMBER() OVER (PARTITION BY stage_id ORDER BY dur) AS rs,"
+    " COUNT(*) OVER (PARTITION BY stage_id) AS ns"
+    f" FROM ({STAYS.format(dur=_micros('h.left_at') + ' - ' + _micros('h.entered_at'))}) st)"
+)
+STUCK = (
+    "SELECT o.id, o.owner_id, s.code, c.tier, o.stage_entered_at,"
+    " COALESCE(t.p, a.p, {fixed}) AS lim,"
+    " CASE WHEN t.p IS NOT NULL THEN 'tier' WHEN a.p IS NOT NULL THEN 'stage' ELSE 'fixed' END,"
+    " COALESCE(t.n, a.n, 0)"
+    " FROM crm_opportunity o JOIN crm_stage s ON s.id = o.stage_id AND s.kind = 'open'"
+    " JOIN crm_customer c ON c.id = o.customer_id"
+    " LEFT JOIN lim t ON t.g = 0 AND t.stage_id = o.stage_id AND t.tier = c.tier AND t.n >= %s"
+    " LEFT JOIN lim a ON a.g = 1 AND a.stage_id = o.stage_id AND a.n >= %s"
+    " WHERE o.closed_at IS NULL AND {entered} < {now} - COALESCE(t.p, a.p, {fixed})"
+)
+
+
+def _stuck_rows(rule: AlertRule, now: datetime) -> list[tuple[Any, ...]]:
+    pct, least, fixed = rule.percentile or 90, rule.min_samples or 1, rule.days or 30
+    if pg():
+        sql = f"WITH lim AS ({LIMITS_PG}) " + STUCK.format(
+            fixed="%s", entered="o.stage_entered_at", now="%s"
+        )
+        gap = timedelta(days=fixed)
+        return rows(sql, [pct / 100 - NUDGE, gap, least, least, now, gap])
+    sql = f"WITH {RANKED_SQLITE}, lim AS ({LIMITS_SQLITE}) " + STUCK.format(
+        fixed="%s", entered=_micros("o.stage_entered_at"), now="%s"
+    )
+    micros = fixed * 86_400_000_000
+    stamp = int(now.timestamp()) * 1_000_000
+    found = rows(sql, [pct, pct, micros, least, least, stamp, micros])
+    return [(*r[:5], timedelta(microseconds=r[5]), *r[6:]) for r in found]
+
+
+def stuck_limit(rule: AlertRule, now: datetime) -> dict[str, Any]:
+    """Open deals in their stage longer than their stage and tier's percentile (one query)."""
+    found = {}
+    for pk, owner, stage, tier, entered, limit, basis, samples in _stuck_rows(rule, now):
+        detail = {"stage": stage, "tier": tier, "days": _days(now, _read(entered)),
+                  "limit_days": round(limit / timedelta(days=1), 1), "basis": basis,
+                  "samples": samples, "percentile": rule.percentile}  # fmt: skip
+        found[f"opportunity:{pk}"] = (owner, detail)
+    return found
+
+
+# --- customers, slips, idle large deals ----------------------------------------------------------
+
+
+def uncontacted_limit(rule: AlertRule, now: datetime) -> dict[str, Any]:
+    """Owned customers of the rule's tiers past their tier's contact standard (one query)."""
+    tiers = rule.tier_list
+    if pg():
+        cutoff = "%s - (t.max_days_between_contacts + 1) * INTERVAL '1 day'"
+    else:
+        cutoff = "datetime(%s, '-' || (t.max_days_between_contacts + 1) || ' days')"
+    found = rows(
+        "SELECT c.id, c.owner_id, c.tier, c.last_contact_at, c.owned_since, c.created_at,"
+        " t.max_days_between_contacts FROM crm_customer c"
+        " JOIN crm_tierstandard t ON t.tier = c.tier"
+        f" WHERE c.tier IN ({', '.join(['%s'] * len(tiers))}) AND c.owner_id IS NOT NULL"
+        " AND c.merged_into_id IS NULL AND c.status <> 'lost'"
+        f" AND COALESCE(c.last_contact_at, c.owned_since, c.created_at) <= {cutoff}",
+        [*tiers, _param(now)],
+    )
+    return {
+        f"customer:{pk}": (owner, {"tier": tier, "max_days": max_days, "never": last is None,
+                                   "days": _days(now, _read(last or since or created))})
+        for pk, owner, tier, last, since, created, max_days in found
+    }  # fmt: skip
+
+
+def slipped_limit(rule: AlertRule, now: datetime) -> dict[str, Any]:
+    """Open deals whose close date moved out at least `count` times (one query)."""
+    found = rows(
+        "SELECT o.id, o.owner_id, o.close_date_changes, o.expected_close FROM crm_opportunity o"
+        f" WHERE o.closed_at IS NULL AND o.close_date_changes >= %s AND o.stage_id IN ({OPEN})",
+        [rule.count or 3],
+    )
+    return {
+        f"opportunity:{pk}": (owner, {"slips": n, "expected_close": _day(close) if close else ""})
+        for pk, owner, n, close in found
+    }
+
+
+def idle_limit(rule: AlertRule, now: datetime) -> dict[str, Any]:
+    """Large open deals older than `days` with no activity done since (one query)."""
+    cutoff = _param(now - timedelta(days=rule.days or 14))
+    assert rule.min_amount is not None
+    found = rows(
+        f"SELECT id, owner_id, amount, created_at, last, {local_day('last')} FROM ("
+        " SELECT o.id, o.owner_id, o.amount, o.created_at, (SELECT MAX(a.done_at)"
+        "  FROM crm_activity a WHERE a.opportunity_id = o.id AND a.status = 'done') AS last"
+        f" FROM crm_opportunity o WHERE o.closed_at IS NULL AND o.stage_id IN ({OPEN})"
+        " AND o.amount >= %s AND o.created_at < %s) d WHERE last IS NULL OR last < %s",
+        [int(rule.min_amount * 100), cutoff, cutoff],
+    )
+    return {
+        f"opportunity:{pk}": (owner, {"amount": _money(amount), "last_activity": _day(day) if day
+                                      else "", "days": _days(now, _read(last or created))})
+        for pk, owner, amount, created, last, day in found
+    }  # fmt: skip
+
+
+# --- pace ----------------------------------------------------------------------------------------
+
+PACE = (
+    "WITH won AS (SELECT o.owner_id, o.amount, {day} AS day FROM crm_opportunity o"
+    " JOIN crm_stage s ON s.id = o.stage_id AND s.kind = 'won'"
+    " WHERE o.closed_at >= %s AND o.closed_at < %s),"
+    # The unit a deal counts for: its owner's assignment on the day (the latest started), else
+    # the owner's current unit.
+    " placed AS (SELECT won.amount, COALESCE((SELECT a.unit_id FROM org_assignment a"
+    "  WHERE a.user_id = won.owner_id AND a.start <= won.day"
+    '  AND (a."end" IS NULL OR a."end" >= won.day) ORDER BY a.start DESC, a.id DESC LIMIT 1),'
+    "  (SELECT p.unit_id FROM org_user p WHERE p.id = won.owner_id)) AS unit_id FROM won),"
+    " by_unit AS (SELECT unit_id, SUM(amount) AS total FROM placed GROUP BY unit_id),"
+    " rolled AS (SELECT top.id, SUM(b.total) AS total FROM org_orgunit top"
+    "  JOIN org_orgunit leaf ON leaf.path LIKE top.path || '%%'"
+    "  JOIN by_unit b ON b.unit_id = leaf.id GROUP BY top.id),"
+    " by_user AS (SELECT owner_id, SUM(amount) AS total FROM won GROUP BY owner_id)"
+    " SELECT t.id, COALESCE(t.owner_user_id, u.leader_id), t.value, t.phasing,"
+    " COALESCE(CASE WHEN t.owner_user_id IS NOT NULL THEN bu.total ELSE r.total END, 0)"
+    " FROM targets_target t JOIN targets_kpidefinition k ON k.id = t.kpi_id"
+    " LEFT JOIN org_orgunit u ON u.id = t.owner_unit_id"
+    " LEFT JOIN org_user p ON p.id = t.owner_user_id"
+    " LEFT JOIN by_user bu ON bu.owner_id = t.owner_user_id"
+    " LEFT JOIN rolled r ON r.id = t.owner_unit_id"
+    " WHERE k.code = %s AND k.is_active AND t.period_key = %s AND t.status = 'approved'"
+    " AND (t.owner_user_id IS NULL OR p.is_active)"
+)
+
+
+def _working_days(start: date, end: date) -> int:
+    return sum((start + timedelta(days=i)).weekday() < 5 for i in range((end - start).days + 1))
+
+
+def pace_limit(rule: AlertRule, now: datetime) -> dict[str, Any]:
+    """Targets of the KPI (won revenue: a sum of won deals, linear expected-to-date) below
+    `percent` of what was expected by today (one query)."""
+    today = timezone.localdate(now)
+    period = Period.containing(rule.period_kind or "month", today)
+    total = _working_days(period.start, period.end)
+    elapsed = _working_days(period.start, min(today - timedelta(days=1), period.end))
+    if elapsed < (rule.days or 0) or not total:
+        return {}
+    first = datetime.combine(period.start, time.min, LOCAL)
+    after = datetime.combine(period.end + timedelta(days=1), time.min, LOCAL)
+    found = rows(
+        PACE.format(day=local_day("o.closed_at")),
+        [_param(first), _param(after), rule.kpi_code, period.key],
+    )
+    result = {}
+    for pk, owner, value, phasing, total_won in found:
+        actual = int(total_won)
+        assert phasing in ({}, "{}"), "the limit computes linear pacing only"
+        expected = (2 * value * elapsed + total) // (2 * total)  # cents, half up
+        if owner is None or expected <= 0 or actual * 100 >= expected * (rule.percent or 80):
+            continue
+        pace = (Decimal(actual * 100) / Decimal(expected)).quantize(TENTH, ROUND_HALF_UP)
+        figures = {"target": value, "actual": actual, "expected": expected}
+        detail = {"kpi": rule.kpi_code, "period": period.key, "pace_pct": str(pace)}
+        result[f"target:{pk}"] = (owner, detail | {k: _money(v) for k, v in figures.items()})
+    return result
+
+
+# --- the ops ----------------------------------------------------------------------------------
+
+LIMITS: dict[str, Callable[[AlertRule, datetime], dict[str, Any]]] = {
+    AlertRule.Kind.STUCK_DEAL: stuck_limit,
+    AlertRule.Kind.UNCONTACTED: uncontacted_limit,
+    AlertRule.Kind.BEHIND_PACE: pace_limit,
+    AlertRule.Kind.SLIPPED: slipped_limit,
+    AlertRule.Kind.IDLE_LARGE_DEAL: idle_limit,
+}
+
+
+def _rules() -> list[AlertRule]:
+    return list(AlertRule.objects.filter(is_active=True).order_by("kind", "code"))
+
+
+def scan_product(ctx: Any) -> dict[str, Any]:
+    now = _now(ctx)
+    return {rule.code: _normal(rule_findings(rule, now)) for rule in _rules()}
+
+
+def scan_limit(ctx: Any) -> dict[str, Any]:
+    now = _now(ctx)
+    return {rule.code: LIMITS[rule.kind](rule, now) for rule in _rules()}
+
+
+def scan_writes(ctx: Any, answer: Any) -> dict[str, Any]:
+    """The whole scan service, writes included: a first scan opening every alert, then a rescan
+    keeping them, inside a transaction that is rolled back."""
+    now = _now(ctx)
+    extra: dict[str, Any] = {"findings": sum(len(found) for found in answer.values())}
+    with transaction.atomic():
+        for name, at in (("first_scan", now), ("rescan", now + timedelta(hours=1))):
+            started = clock.perf_counter()
+            with CaptureQueriesContext(connection) as captured:
+                done = alert_scan(now=at)
+            extra[f"{name}_ms"] = round((clock.perf_counter() - started) * 1000, 1)
+            extra[f"{name}_queries"] = len(captured.captured_queries)
+            extra[f"{name}_created"] = sum(r.created for r in done.values())
+        transaction.set_rollback(True)
+    return extra
+
+
+def _rule_op(code: str, title: str) -> Op:
+    def product(ctx: Any) -> dict[str, Any]:
+        return _normal(rule_findings(AlertRule.objects.get(code=code), _now(ctx)))
+
+    def limit(ctx: Any) -> dict[str, Any]:
+        rule = AlertRule.objects.get(code=code)
+        return LIMITS[rule.kind](rule, _now(ctx))
+
+    def extra(ctx: Any, answer: Any) -> dict[str, Any]:
+        return {"findings": len(answer)}
+
+    return Op(f"alert rule: {title}", "alerts", product, limit, ALERT_RULE, repeat=3, extra=extra)
+
+
+register(
+    Op(
+        "alert scan: whole company",
+        "alerts",
+        scan_product,
+        scan_limit,
+        ALERT_SCAN,
+        repeat=3,
+        extra=scan_writes,
+    ),
+    _rule_op("stuck-deal", "stuck deals (stage percentile)"),
+    _rule_op("key-customer-uncontacted", "key customers uncontacted"),
+    _rule_op("core-customer-uncontacted", "core customers uncontacted"),
+    _rule_op("behind-pace", "behind pace"),
+    _rule_op("close-date-slipped", "close date slipped"),
+    _rule_op("large-deal-idle", "large deal idle"),
+)
