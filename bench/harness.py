@@ -35,7 +35,7 @@ class Goal:
     def describe(self, db: str) -> str:
         if self.kind == "ratio":
             return f"≤ {self.factor[db]:g}× limit + {self.slack_ms:g} ms"
-        if self.kind == "ms":
+        if self.kind == "ms" and db in self.ms:  # a goal for some databases only
             return f"≤ {self.ms[db]:g} ms"
         if self.kind == "rate":
             return f"≥ {self.rate:,.0f} rows/s"
