@@ -141,6 +141,12 @@ class Opportunity(TimeStamped):
                 fields=["owner", "expected_close", "stage", "amount", "probability", "id"],
                 name="crm_opp_owner_close_amounts",
             ),
+            # The biggest deals first over a whole company: read from the top until a page
+            # matches, instead of sorting every deal the filters leave.
+            models.Index(
+                fields=["amount", "stage", "expected_close", "owner", "id"],
+                name="crm_opp_amount_first",
+            ),
         ]
         verbose_name = _("opportunity")
         verbose_name_plural = _("opportunities")
