@@ -25,7 +25,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--scale", default="S", choices=sorted(SCALES))
     parser.add_argument("--db", default="sqlite", choices=["sqlite", "postgresql"])
-    parser.add_argument("--only", default="", help="run only operations whose name contains this")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="run only operations whose name contains one of these (comma-separated)",
+    )
     parser.add_argument("--no-report", action="store_true", help="do not write results or docs")
     parser.add_argument(
         "--smoke", action="store_true", help="time once, fail only on wrong answers (make test)"

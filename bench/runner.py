@@ -31,7 +31,7 @@ def run(db: str, scale: Scale, only: str = "", write: bool = True, smoke: bool =
     ctx = context.build(scale, db)
     results, bad = [], 0
     for op in harness.REGISTRY:
-        if only and only not in op.name:
+        if only and not any(part in op.name for part in only.split(",")):
             continue
         started = time.perf_counter()
         result = harness.measure(replace(op, repeat=1) if smoke else op, ctx, scale.name, db)

@@ -43,6 +43,7 @@ def _dash_product(role: str, unit: str) -> Any:
             "activities": int(f["activities"]["value"] or 0),
             "pipeline": cents(f["pipeline"]["value"]),
             "won_by": {k: cents(v.get("total")) for k, v in d["won_by"].items()},
+            "volume": {k: v["n"] for k, v in d["volume"].items()},
             "stages": {r["stage"].pk: (r["n"], cents(r["amount"])) for r in d["stages"] if r["n"]},
         }
 
@@ -66,6 +67,18 @@ def _dash_limit(role: str, unit: str) -> Any:
             f" WHERE t.status = 'done' AND t.done_at >= %s AND t.done_at < %s{act_scope}",
             [path, *span, *act_params],
         )
+        week = (
+            "to_char(date_trunc('week', t.done_at AT TIME ZONE 'Asia/Shanghai'), 'IYYY-\"W\"IW')"
+            if sql.pg()
+            else "strftime('%%Y-W%%W', date(t.done_at, '+480 minutes', 'weekday 0', '-6 days'))"
+        )
+        volume = rows(
+            f"SELECT t.owner_id, {week}, COUNT(*) FROM crm_activity t"
+            f"{unit_join('t.owner_id', local_day('t.done_at'))}"
+            f" WHERE t.status = 'done' AND t.done_at >= %s AND t.done_at < %s{act_scope}"
+            " GROUP BY 1, 2",
+            [path, *span, *act_params],
+        )
         stages = rows(
             "SELECT o.stage_id, COUNT(*), SUM(o.amount) FROM crm_opportunity o"
             " JOIN crm_stage s ON s.id = o.stage_id AND s.kind = 'open'"
@@ -78,10 +91,26 @@ def _dash_limit(role: str, unit: str) -> Any:
             "activities": done[0][0],
             "pipeline": sum(int(a) for _s, _n, a in stages),
             "won_by": {o: int(t) for o, t in won_by},
+            "volume": {(o, _iso_week(w)): n for o, w, n in volume},
             "stages": {s: (n, int(a)) for s, n, a in stages},
         }
 
     return run
+
+
+def _iso_week(label: str) -> str:
+    """'2026-W27' from PostgreSQL's ISO week, or from SQLite's %W week of the Monday (weeks
+    counted from the year's first Monday), as the product's week keys."""
+    if sql.pg():
+        return label
+    from datetime import date, timedelta
+
+    from salesops.core.periods import Period
+
+    year, week = int(label[:4]), int(label[6:])
+    first_monday = date(year, 1, 1) + timedelta(days=(7 - date(year, 1, 1).weekday()) % 7)
+    monday = first_monday + timedelta(weeks=week - 1)
+    return Period.containing("week", monday).key
 
 
 # --- funnel ----------------------------------------------------------------------------------

@@ -32,10 +32,11 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Trunc, TruncDate
+from django.db.models.functions import Trunc
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from salesops.core.localtime import local_date, local_trunc
 from salesops.core.money import CENT, ZERO
 from salesops.core.periods import Period
 from salesops.crm.models import Opportunity, Stage, StageHistory
@@ -247,7 +248,7 @@ def stays(lens: Lens, start: date, end: date) -> QuerySet[StageHistory]:
     )
     qs = qs.annotate(
         kpi_owner=F("opportunity__owner"),
-        kpi_day=TruncDate("left_at", tzinfo=timezone.get_default_timezone()),
+        kpi_day=local_date("left_at"),
         duration=ExpressionWrapper(F("left_at") - F("entered_at"), output_field=DurationField()),
     )
     return _narrow(qs, lens, "left_at", True, start, end)
@@ -328,7 +329,7 @@ def by_unit(
 def bucket_expr(field: str, kind: str, aware: bool) -> Any:
     """The start of the week/month/quarter of a date or datetime field, in local time."""
     if aware:
-        return Trunc(field, kind, tzinfo=timezone.get_default_timezone())
+        return local_trunc(field, kind)
     return Trunc(field, kind, output_field=DateField())
 
 

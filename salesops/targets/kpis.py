@@ -30,10 +30,11 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.functions import Coalesce, Trunc, TruncDate
+from django.db.models.functions import Coalesce, Trunc
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from salesops.core.localtime import local_date, local_trunc
 from salesops.core.money import CENT
 from salesops.core.periods import Period
 
@@ -256,7 +257,7 @@ def in_range(source: Source, date_field: str, start: date, end: date) -> Q:
 def local_day(source: Source, date_field: str) -> Any:
     """The local date of each row, computed by the database."""
     if date_field in source.datetime_fields:
-        return TruncDate(date_field, tzinfo=timezone.get_default_timezone())
+        return local_date(date_field)
     return F(date_field)
 
 
@@ -352,10 +353,7 @@ def evaluate(
         qs = attribution.with_stint(qs, info, kpi.date_field, aware)
         keys.append("kpi_stint")
     if bucket:
-        if aware:
-            expr = Trunc(kpi.date_field, bucket, tzinfo=timezone.get_default_timezone())
-        else:
-            expr = Trunc(kpi.date_field, bucket)
+        expr = local_trunc(kpi.date_field, bucket) if aware else Trunc(kpi.date_field, bucket)
         qs = qs.annotate(kpi_bucket=expr)
         keys.append("kpi_bucket")
     rows = qs.order_by().values(*keys).annotate(**_aggregates(kpi, source))

@@ -82,6 +82,8 @@ def leads_person(leader: Any, person_id: int) -> bool:
     if leader.pk == person_id or leader.role not in SALES_ROLES:
         return False
     scope = leader.scope("sales")
-    if scope.everything or scope.empty:
+    if scope.empty:
         return False
+    if scope.everything:  # the head of the whole company leads everyone in it
+        return True
     return can_act_for(leader, person_id)
