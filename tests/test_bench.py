@@ -12,7 +12,7 @@ from bench.scales import SCALES
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-IN_PROCESS = {"dashboards", "reports", "alerts", "lists"}
+IN_PROCESS = {"dashboards", "reports", "alerts", "lists", "io"}
 
 
 def _count(table: str) -> int:
