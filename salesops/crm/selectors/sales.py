@@ -359,6 +359,12 @@ def activity_list_rows(*, actor: Any) -> QuerySet[Activity]:
     return rows.annotate(when=Coalesce("done_at", "due_at"))
 
 
+def _as_items(qs: QuerySet[Activity]) -> QuerySet[Activity]:
+    """Activities with the related rows the activity items show: owner, customer and deal
+    (contacts and leads are not shown there)."""
+    return qs.select_related(None).select_related("owner", "customer", "opportunity")
+
+
 def editable_activities(*, actor: Any) -> QuerySet[Activity]:
     """Activities the actor may complete or cancel (theirs, their team's; all for admin)."""
     qs = activities(actor=actor)
@@ -380,7 +386,7 @@ def my_activities(*, actor: Any, now: datetime | None = None) -> dict[str, Any]:
     """The actor's own planned work by urgency, and what they did lately (5 queries)."""
     now = now or timezone.now()
     end_of_today = timezone.localtime(now).replace(hour=23, minute=59, second=59)
-    mine = activities(actor=actor).filter(owner=actor)
+    mine = _as_items(activities(actor=actor)).filter(owner=actor)
     planned = mine.filter(status=Activity.Status.PLANNED)
     return {
         "overdue": list(planned.filter(due_at__lt=now).order_by("due_at")[:100]),
@@ -406,7 +412,7 @@ def team_overdue(
     if not scope.everything and not leads_anything(actor):
         return None
     now = now or timezone.now()
-    qs = activities(actor=actor).filter(status=Activity.Status.PLANNED, due_at__lt=now)
+    qs = _as_items(activities(actor=actor)).filter(status=Activity.Status.PLANNED, due_at__lt=now)
     qs = qs.exclude(owner=actor)
     if not scope.everything:
         qs = qs.filter(scope.q("owner"))
