@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
         default="",
         help="run only operations whose name contains one of these (comma-separated)",
     )
+    parser.add_argument(
+        "--skip", default="", help="leave out operations whose name contains one of these"
+    )
     parser.add_argument("--no-report", action="store_true", help="do not write results or docs")
     parser.add_argument(
         "--smoke", action="store_true", help="time once, fail only on wrong answers (make test)"
@@ -52,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.what in ("run", "all"):
             failed += runner.run(
                 args.db, scale, only=args.only, write=not (args.no_report or args.smoke),
-                smoke=args.smoke,
+                smoke=args.smoke, skip=args.skip,
             )  # fmt: skip
         if args.what in ("load", "all"):
             from bench import load as load_test

@@ -99,11 +99,14 @@ def _team_charts(lens: Lens, data: dict[str, Any], board: list[dict[str, Any]]) 
     stages = data["stages"]
     buckets, members = data["buckets"], data["members"]
     index = {b.key: i for i, b in enumerate(buckets)}
+    by_owner: dict[Any, list[tuple[str, Any]]] = {}
+    for (owner, key), parts in data["volume"].items():  # once, not once per member
+        by_owner.setdefault(owner, []).append((key, parts))
     cells = [
         (index[key], row, parts.get("n", 0))
         for row, person in enumerate(members)
-        for (owner, key), parts in data["volume"].items()
-        if owner == person.pk and key in index
+        for key, parts in by_owner.get(person.pk, [])
+        if key in index
     ]
     return {
         "leader_chart": charts.bar(
