@@ -6,6 +6,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
@@ -46,7 +47,12 @@ class Period:
 
     @classmethod
     def parse(cls, key: str) -> Period:
-        """Parse "2026", "2026-Q4", "2026-11" or "2026-W47"."""
+        """Parse "2026", "2026-Q4", "2026-11" or "2026-W47" (periods are immutable values, so
+        parsed keys are remembered: a target tree parses its phasing keys thousands of times)."""
+        return _parse(key) if cls is Period else cls._parse(key)
+
+    @classmethod
+    def _parse(cls, key: str) -> Period:
         for kind, pattern in _PATTERNS.items():
             match = pattern.match(key.strip())
             if not match:
@@ -105,3 +111,8 @@ class Period:
         if today >= self.end:
             return 1.0
         return ((today - self.start).days + 1) / self.days
+
+
+@lru_cache(maxsize=4096)
+def _parse(key: str) -> Period:
+    return Period._parse(key)

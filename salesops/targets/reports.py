@@ -143,9 +143,11 @@ def tree(*, actor: Any, kpi: KpiDefinition, period: Period, today: date) -> list
         if t.parent_id:
             kids.setdefault(t.parent_id, []).append(t)
     paths = actor_led_paths(actor)
-    actuals = (
-        unit_values(kpi, period, [u.pk for u in units], unit_paths()) if not (kpi.is_manual) else {}
-    )
+    # The targets carry their actuals already; only units without one need computing.
+    bare = [u.pk for u in units if u.pk not in by_unit]
+    actuals = {uid: getattr(t, "actual", None) for uid, t in by_unit.items()}
+    if bare and not kpi.is_manual:
+        actuals.update(unit_values(kpi, period, bare, unit_paths()))
     nodes = {}
     for u in units:
         mine = by_unit.get(u.pk)
@@ -178,8 +180,9 @@ def _people(
     nodes: dict[int, Node],
     by_user: dict[int, Target],
 ) -> None:
-    people = visible_people(actor=actor, unit=None).filter(unit__in=[u.pk for u in units])
-    values = {} if kpi.is_manual else person_values(kpi, period, people.values("pk"))
+    people = list(visible_people(actor=actor, unit=None).filter(unit__in=[u.pk for u in units]))
+    bare = [p.pk for p in people if p.pk not in by_user]
+    values = {} if kpi.is_manual or not bare else person_values(kpi, period, bare)
     admin = actor.role == "admin"
     for person in people:
         t = by_user.get(person.pk)
