@@ -45,14 +45,20 @@ def run(db: str, scale: Scale, only: str = "", write: bool = True, smoke: bool =
         print(f"{op.name:<52} {result.product_ms:>9.1f} ms  limit {result.limit_ms or 0:>9.1f} ms"
               f"  ×{result.ratio or 0:<5} q={result.queries:<3} {flag}"
               f"  ({time.perf_counter() - started:.0f} s)", flush=True)  # fmt: skip
-    if write and not only:  # a complete run (or one with groups skipped on purpose)
-        write_results(db, scale.name, [r.as_json() for r in results])
+    if write:
+        write_results(db, scale.name, [r.as_json() for r in results], merge=bool(only or skip))
     return bad
 
 
-def write_results(db: str, scale: str, records: list[dict[str, Any]]) -> None:
+def write_results(db: str, scale: str, records: list[dict[str, Any]], merge: bool = False) -> None:
+    """Write one record per operation; a partial run (--only/--skip) replaces the records of
+    the operations it measured and keeps the others."""
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{db}-{scale}.json"
+    if merge and path.exists():
+        fresh = {r["operation"]: r for r in records}
+        kept = json.loads(path.read_text())
+        records = [fresh.pop(r["operation"], r) for r in kept] + list(fresh.values())
     path.write_text(json.dumps(records, indent=1, ensure_ascii=False) + "\n")
     from bench import report
 
