@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.what in ("load", "all"):
             from bench import load as load_test
 
-            failed += load_test.run(args.db, scale, url, write=not args.no_report)
+            failed += load_test.run(args.db, scale, url, write=not (args.no_report or args.smoke))
     return 1 if failed else 0
 
 
