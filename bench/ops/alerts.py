@@ -30,8 +30,10 @@ from bench.data.clock import LOCAL
 from bench.harness import ALERT_RULE, ALERT_SCAN, Op, register
 from bench.ops.sql import local_day, pg, rows
 from salesops.core.periods import Period
+from salesops.crm.models.choices import Tier
 from salesops.insights.models import AlertRule
-from salesops.insights.scan import NUDGE, Finding, rule_findings
+from salesops.insights.percentiles import NUDGE
+from salesops.insights.scan import Finding, rule_findings
 from salesops.insights.services.alerts import alert_scan
 
 TENTH = Decimal("0.1")
@@ -77,15 +79,11 @@ def _normal(found: dict[str, Finding]) -> dict[str, Any]:
 # --- stuck deals ---------------------------------------------------------------------------------
 
 STAYS = (
-    "SELECT h.stage_id, c.tier, {dur} AS dur FROM crm_stagehistory h"
-    " JOIN crm_opportunity o ON o.id = h.opportunity_id JOIN crm_customer c ON c.id = o.customer_id"
+    "SELECT h.stage_id{tier}, {length} AS dur FROM crm_stagehistory h{join}"
     f" WHERE h.left_at IS NOT NULL AND h.stage_id IN ({OPEN})"
 )
-LIMITS_PG = (
-    "SELECT stage_id, tier, GROUPING(tier) AS g, COUNT(*) AS n,"
-    " percentile_disc(%s) WITHIN GROUP (ORDER BY dur) AS p"
-    f" FROM ({STAYS.format(dur='h.left_at - h.entered_at')}) st"
-    " GROUP BY GROUPING SETS ((stage_id, tier), (stage_id))"
+TIER = (
+    " JOIN crm_opportunity o ON o.id = h.opportunity_id JOIN crm_customer c ON c.id = o.customer_id"
 )
 
 
@@ -97,57 +95,74 @@ def _micros(column: str) -> str:
     )
 
 
-LIMITS_SQLITE = (
-    "SELECT stage_id, tier, 0 AS g, nt AS n, dur AS p FROM ranked WHERE rt = (nt * %s + 99) / 100"
-    " UNION ALL SELECT stage_id, NULL, 1, ns, dur FROM ranked WHERE rs = (ns * %s + 99) / 100"
-)
-RANKED_SQLITE = (
-    "ranked AS (SELECT stage_id, tier, dur,"
-    " ROW_NUMBER() OVER (PARTITION BY stage_id, tier ORDER BY dur) AS rt,"
-    " COUNT(*) OVER (PARTITION BY stage_id, tier) AS nt,"
-    " ROW_NUMBER() OVER (PARTITION BY stage_id ORDER BY dur) AS rs,"
-    " COUNT(*) OVER (PARTITION BY stage_id) AS ns"
-    f" FROM ({STAYS.format(dur=_micros('h.left_at') + ' - ' + _micros('h.entered_at'))}) st)"
-)
-STUCK = (
-    "SELECT o.id, o.owner_id, s.code, c.tier, o.stage_entered_at,"
-    " COALESCE(t.p, a.p, {fixed}) AS lim,"
-    " CASE WHEN t.p IS NOT NULL THEN 'tier' WHEN a.p IS NOT NULL THEN 'stage' ELSE 'fixed' END,"
-    " COALESCE(t.n, a.n, 0)"
-    " FROM crm_opportunity o JOIN crm_stage s ON s.id = o.stage_id AND s.kind = 'open'"
-    " JOIN crm_customer c ON c.id = o.customer_id"
-    " LEFT JOIN lim t ON t.g = 0 AND t.stage_id = o.stage_id AND t.tier = c.tier AND t.n >= %s"
-    " LEFT JOIN lim a ON a.g = 1 AND a.stage_id = o.stage_id AND a.n >= %s"
-    " WHERE o.closed_at IS NULL AND {entered} < {now} - COALESCE(t.p, a.p, {fixed})"
-)
-
-
-def _stuck_rows(rule: AlertRule, now: datetime) -> list[tuple[Any, ...]]:
-    pct, least, fixed = rule.percentile or 90, rule.min_samples or 1, rule.days or 30
+def _ranked(pct: int, by_tier: bool, thin: str = "") -> dict[tuple[Any, ...], tuple[Any, int]]:
+    """{(stage, tier) or (stage,): (nearest-rank percentile length, stays)} (one query)."""
+    keys = "stage_id, tier" if by_tier else "stage_id"
+    parts = {"tier": ", c.tier" if by_tier else "", "join": TIER if by_tier else ""}
     if pg():
-        sql = f"WITH lim AS ({LIMITS_PG}) " + STUCK.format(
-            fixed="%s", entered="o.stage_entered_at", now="%s"
-        )
-        gap = timedelta(days=fixed)
-        return rows(sql, [pct / 100 - NUDGE, gap, least, least, now, gap])
-    sql = f"WITH {RANKED_SQLITE}, lim AS ({LIMITS_SQLITE}) " + STUCK.format(
-        fixed="%s", entered=_micros("o.stage_entered_at"), now="%s"
-    )
-    micros = fixed * 86_400_000_000
-    stamp = int(now.timestamp()) * 1_000_000
-    found = rows(sql, [pct, pct, micros, least, least, stamp, micros])
-    return [(*r[:5], timedelta(microseconds=r[5]), *r[6:]) for r in found]
+        stays = STAYS.format(length="h.left_at - h.entered_at", **parts) + thin
+        sql = (f"SELECT {keys}, COUNT(*), percentile_disc(%s) WITHIN GROUP (ORDER BY dur)"
+               f" FROM ({stays}) st GROUP BY {keys}")  # fmt: skip
+        found = rows(sql, [pct / 100 - NUDGE])
+    else:
+        stays = STAYS.format(length=f"{_micros('h.left_at')} - {_micros('h.entered_at')}", **parts)
+        sql = (f"SELECT {keys}, n, dur FROM (SELECT {keys}, dur, ROW_NUMBER() OVER w AS r,"
+               " COUNT(*) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS n"
+               f" FROM ({stays + thin}) st WINDOW w AS (PARTITION BY {keys} ORDER BY dur)) x"
+               " WHERE r = (n * %s + 99) / 100")  # fmt: skip
+        found = [(*r[:-1], timedelta(microseconds=r[-1])) for r in rows(sql, [pct])]
+    return {tuple(r[:-2]): (r[-1], r[-2]) for r in found}
+
+
+def _limits(rule: AlertRule) -> dict[tuple[int, str], tuple[timedelta, str, int]]:
+    """Each open stage and tier's limit, basis and samples: the tier's percentile, else the
+    stage's (asked only for stages with a thin tier), else the fixed days."""
+    pct, least = rule.percentile or 90, rule.min_samples or 1
+    stages = [r[0] for r in rows(OPEN)]
+    by_tier = _ranked(pct, True)
+    thin = [s for s in stages if any(by_tier.get((s, t), (0, 0))[1] < least for t in Tier.values)]
+    ids = ", ".join(str(int(s)) for s in thin)
+    by_stage = _ranked(pct, False, f" AND h.stage_id IN ({ids})") if thin else {}
+    limits = {}
+    for stage, tier in ((s, t) for s in stages for t in Tier.values):
+        span, n = by_tier.get((stage, tier), (None, 0))
+        basis = "tier"
+        if n < least:
+            (span, n), basis = by_stage.get((stage,), (None, 0)), "stage"
+        if n < least:
+            span, n, basis = timedelta(days=rule.days or 30), 0, "fixed"
+        limits[(stage, tier)] = (span, basis, n)
+    return limits
 
 
 def stuck_limit(rule: AlertRule, now: datetime) -> dict[str, Any]:
-    """Open deals in their stage longer than their stage and tier's percentile (one query)."""
-    found = {}
-    for pk, owner, stage, tier, entered, limit, basis, samples in _stuck_rows(rule, now):
-        detail = {"stage": stage, "tier": tier, "days": _days(now, _read(entered)),
-                  "limit_days": round(limit / timedelta(days=1), 1), "basis": basis,
+    """Open deals in their stage longer than their stage and tier's limit (two or three queries:
+    the limits, then the deals joined to them as a VALUES list)."""
+    limits = _limits(rule)
+    values = ", ".join(["(%s, %s, %s)"] * len(limits))
+    now_param: Any = now
+    late = "o.stage_entered_at < %s - lim.column3"
+    if not pg():
+        late = f"{_micros('o.stage_entered_at')} < %s - lim.column3"
+        now_param = int(now.timestamp()) * 1_000_000
+    spans = [(stage, tier, span if pg() else span // timedelta(microseconds=1))
+             for (stage, tier), (span, _basis, _n) in limits.items()]  # fmt: skip
+    found = rows(
+        "SELECT o.id, o.owner_id, s.code, o.stage_id, c.tier, o.stage_entered_at"
+        " FROM crm_opportunity o JOIN crm_stage s ON s.id = o.stage_id AND s.kind = 'open'"
+        f" JOIN crm_customer c ON c.id = o.customer_id JOIN (VALUES {values}) AS lim"
+        " ON lim.column1 = o.stage_id AND lim.column2 = c.tier"
+        f" WHERE o.closed_at IS NULL AND {late}",
+        [*(x for span in spans for x in span), now_param],
+    )
+    result = {}
+    for pk, owner, code, stage, tier, entered in found:
+        span, basis, samples = limits[(stage, tier)]
+        detail = {"stage": code, "tier": tier, "days": _days(now, _read(entered)),
+                  "limit_days": round(span / timedelta(days=1), 1), "basis": basis,
                   "samples": samples, "percentile": rule.percentile}  # fmt: skip
-        found[f"opportunity:{pk}"] = (owner, detail)
-    return found
+        result[f"opportunity:{pk}"] = (owner, detail)
+    return result
 
 
 # --- customers, slips, idle large deals ----------------------------------------------------------

@@ -5,8 +5,7 @@ customers or people there are. A finder returns {subject key: Finding}; the scan
 Stuck deals are judged against the company's own history: the `percentile` (e.g. the 90th) of
 how long finished stays in the same stage lasted, for customers of the same tier — or of the
 whole stage when a tier has fewer than `min_samples` finished stays, or the rule's fixed `days`
-when the stage has too few as well. The percentiles of both groupings come from one query
-that lets the database rank the stays (percentile_disc on PostgreSQL, window functions on SQLite).
+when the stage has too few as well. The database ranks the stays (see percentiles.py).
 """
 
 from __future__ import annotations
@@ -17,15 +16,15 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import connection
 from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from salesops.crm.models import Activity, Customer, Opportunity, Stage, StageHistory
+from salesops.crm.models import Activity, Customer, Opportunity, Stage
 from salesops.crm.models.choices import Tier
 from salesops.crm.selectors.accounts import overdue_q, tier_standards
 from salesops.insights.models import AlertRule
+from salesops.insights.percentiles import stage_percentiles, tier_percentiles
 from salesops.targets.models import KpiDefinition, Target
 from salesops.targets.selectors import attach
 
@@ -68,92 +67,23 @@ class Limit:
     samples: int
 
 
-# PostgreSQL's percentile_disc takes the position ceil(fraction × n) in floating point, where
-# 0.07 × 100 comes out as 7.000000000000001. Shaving 1e-12 off the fraction gives the exact
-# nearest rank ceil(pct × n / 100) for any n below 10^10: pct × n / 100 is either a whole number
-# (then the shaved product stays just below it) or at least 0.01 below the next one.
-NUDGE = 1e-12
-
-
-def _stays_sql(duration: str) -> str:
-    """Finished stays in open stages: stage, the customer's tier, and the stay's length."""
-    h, s, o, c = (m._meta.db_table for m in (StageHistory, Stage, Opportunity, Customer))
-    return (
-        # Interpolated: table names and fixed expressions, never input.
-        f"SELECT h.stage_id AS stage_id, c.tier AS tier, {duration} AS dur FROM {h} h"  # noqa: S608
-        f" JOIN {s} s ON s.id = h.stage_id AND s.kind = %s"
-        f" JOIN {o} o ON o.id = h.opportunity_id JOIN {c} c ON c.id = o.customer_id"
-        " WHERE h.left_at IS NOT NULL"
-    )
-
-
-def _sqlite_micros(column: str) -> str:
-    """Exact integer microseconds of a stored UTC timestamp ("YYYY-MM-DD HH:MM:SS[.ffffff]")."""
-    seconds = f"CAST(strftime('%%s', {column}) AS INTEGER)"  # "%%": Django reads %s as a parameter
-    return f"({seconds} * 1000000 + CAST(substr({column}, 21) AS INTEGER))"
-
-
-def _percentiles_pg(pct: int) -> list[tuple[Any, ...]]:
-    """(stage, tier or None, n, percentile) rows: both groupings in one sort (grouping sets)."""
-    sql = (
-        "SELECT stage_id, CASE WHEN GROUPING(tier) = 1 THEN NULL ELSE tier END, COUNT(*),"  # noqa: S608
-        " percentile_disc(%s) WITHIN GROUP (ORDER BY dur)"
-        f" FROM ({_stays_sql('h.left_at - h.entered_at')}) st"
-        " GROUP BY GROUPING SETS ((stage_id, tier), (stage_id))"
-    )
-    with connection.cursor() as cur:
-        cur.execute(sql, [pct / 100 - NUDGE, Stage.Kind.OPEN])
-        return [(stage, tier, n, dur) for stage, tier, n, dur in cur.fetchall()]
-
-
-def _percentiles_windowed(pct: int) -> list[tuple[Any, ...]]:
-    """The same by ranking every stay within its stage and tier and within its stage (window
-    functions; SQLite has no percentile aggregate). Lengths in exact microseconds."""
-    length = f"{_sqlite_micros('h.left_at')} - {_sqlite_micros('h.entered_at')}"
-    sql = (
-        "SELECT stage_id, tier, dur, nt, ns, rt = (nt * %s + 99) / 100, rs = (ns * %s + 99) / 100"  # noqa: S608
-        " FROM (SELECT stage_id, tier, dur,"
-        " ROW_NUMBER() OVER (PARTITION BY stage_id, tier ORDER BY dur) AS rt,"
-        " COUNT(*) OVER (PARTITION BY stage_id, tier) AS nt,"
-        " ROW_NUMBER() OVER (PARTITION BY stage_id ORDER BY dur) AS rs,"
-        " COUNT(*) OVER (PARTITION BY stage_id) AS ns"
-        f" FROM ({_stays_sql(length)}) st) ranked"
-        " WHERE rt = (nt * %s + 99) / 100 OR rs = (ns * %s + 99) / 100"
-    )
-    found = []
-    with connection.cursor() as cur:
-        cur.execute(sql, [pct, pct, Stage.Kind.OPEN, pct, pct])
-        for stage, tier, dur, nt, ns, by_tier, by_stage in cur.fetchall():
-            if by_tier:
-                found.append((stage, tier, nt, timedelta(microseconds=dur)))
-            if by_stage:
-                found.append((stage, None, ns, timedelta(microseconds=dur)))
-    return found
-
-
-def percentiles(pct: int) -> dict[tuple[int, str | None], tuple[timedelta, int]]:
-    """The nearest-rank percentile of finished stays' lengths in each open stage — the length
-    at position ceil(pct × n / 100) of the stage's n sorted stays — and n: per stage and
-    customer tier, and per stage over every tier under the tier None (one query; the database
-    ranks the millions of stays, Python gets a row per group)."""
-    rows = _percentiles_pg(pct) if connection.vendor == "postgresql" else _percentiles_windowed(pct)
-    return {(stage, tier): (dur, n) for stage, tier, n, dur in rows}
-
-
 def stage_limits(rule: AlertRule) -> dict[tuple[int, str], Limit]:
-    """The limit for every open stage and customer tier (two queries)."""
+    """The limit for every open stage and customer tier (two queries; a third when a tier has
+    too few finished stays and its stage's percentile over every tier is needed)."""
     pct, least = rule.percentile or 90, rule.min_samples or 1
     fixed = timedelta(days=rule.days or 30)
-    found = percentiles(pct)
-    stages = Stage.objects.filter(kind=Stage.Kind.OPEN).values_list("pk", flat=True)
+    stages = list(Stage.objects.filter(kind=Stage.Kind.OPEN).values_list("pk", flat=True))
+    by_tier = tier_percentiles(pct, stages)
+    thin = [s for s in stages if any(by_tier.get((s, t), (0, 0))[1] < least for t in Tier.values)]
+    by_stage = stage_percentiles(pct, thin)
     limits: dict[tuple[int, str], Limit] = {}
     for stage_id in stages:
         for tier in Tier.values:
-            p, n = found.get((stage_id, tier), (None, 0))
+            p, n = by_tier.get((stage_id, tier), (None, 0))
             if p is not None and n >= least:
                 limits[(stage_id, tier)] = Limit(p, "tier", n)
                 continue
-            p, n = found.get((stage_id, None), (None, 0))
+            p, n = by_stage.get((stage_id,), (None, 0))
             limits[(stage_id, tier)] = (
                 Limit(p, "stage", n) if p is not None and n >= least else Limit(fixed, "fixed", 0)
             )

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from salesops.core.models import AuditEntry
 from salesops.insights.models import Alert, AlertDelivery, AlertRule
-from salesops.insights.scan import percentiles
+from salesops.insights.percentiles import tier_percentiles
 from salesops.insights.selectors.alerts import badge_count, describe
 from salesops.insights.services.alerts import (
     alert_acknowledge,
@@ -91,7 +91,7 @@ def test_percentiles_in_the_database_equal_a_nearest_rank_recomputation(
         days = [round(rng.uniform(0.5, 60), 3) for _ in range(rng.randint(3, 25))]
         _history(cast, now, stage, tier, days)
         expected[(stage, tier)] = days
-    got = percentiles(90)
+    got = tier_percentiles(90, [make.stage(code).pk for code in ("need", "proposal")])
     for (stage, tier), days in expected.items():
         ranked = sorted(days)
         p90 = ranked[ceil(0.9 * len(ranked)) - 1]

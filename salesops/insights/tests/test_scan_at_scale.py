@@ -16,7 +16,8 @@ from django.utils import timezone
 from salesops.core.models import AuditEntry
 from salesops.crm.models import StageHistory
 from salesops.insights.models import Alert, AlertRule
-from salesops.insights.scan import percentiles
+from salesops.insights.percentiles import stage_percentiles, tier_percentiles
+from salesops.insights.scan import Limit, stage_limits
 from salesops.insights.services import alerts as service
 from salesops.insights.services.alerts import alert_rule_update, alert_scan
 from salesops.insights.tests import support as make
@@ -48,7 +49,8 @@ def _days(*values: float) -> list[timedelta]:
 def test_the_percentile_is_the_exact_nearest_rank(cast: Any, now: Any) -> None:
     _stays(cast, now, "need", "key", _days(*range(1, 26)))
     # 56% of 25 stays is rank 14; in floating point 0.56 × 25 is 14.000000000000002.
-    assert percentiles(56)[(make.stage("need").pk, "key")] == (timedelta(days=14), 25)
+    need = make.stage("need").pk
+    assert tier_percentiles(56, [need])[(need, "key")] == (timedelta(days=14), 25)
 
     rule = AlertRule.objects.get(code="stuck-deal")
     alert_rule_update(actor=cast.admin, rule=rule, percentile=56)
@@ -70,14 +72,36 @@ def test_the_stage_percentile_ranks_every_tier_together(cast: Any, now: Any) -> 
     _stays(cast, now, "won", "core", _days(99))  # not an open stage
     make.deal(cast.rep, "10.00", stage_code="need")  # a general customer's unfinished stay
 
-    got = percentiles(50)
+    need, won = make.stage("need").pk, make.stage("won").pk
+    got = tier_percentiles(50, [need, won])
 
-    need = make.stage("need").pk
     assert got[(need, "key")] == (timedelta(days=2), 3)
-    assert got[(need, "core")] == (timedelta(days=10), 4)  # ranks 2 of 10, 10, 20, 40
-    assert got[(need, None)] == (timedelta(days=10), 7)  # rank 4 of 1, 2, 3, 10, 10, 20, 40
+    assert got[(need, "core")] == (timedelta(days=10), 4)  # rank 2 of 10, 10, 20, 40
     assert (need, "general") not in got
-    assert (make.stage("won").pk, "core") not in got
+    # Rank 4 of 1, 2, 3, 10, 10, 20, 40 (the "lead" stays of these deals are elsewhere).
+    assert stage_percentiles(50, [need]) == {(need,): (timedelta(days=10), 7)}
+    assert (won, "core") in got  # when asked for: the rule asks for open stages only
+
+
+def test_the_stage_percentile_is_read_only_for_stages_with_a_thin_tier(cast: Any, now: Any) -> None:
+    rule = AlertRule.objects.get(code="stuck-deal")
+    open_stages = ("lead", "need", "proposal", "negotiation", "closing")
+    for code in open_stages:
+        for tier in ("strategic", "key", "core", "general"):
+            _stays(cast, now, code, tier, _days(3))
+    alert_rule_update(actor=cast.admin, rule=rule, min_samples=1)
+    with CaptureQueriesContext(connection) as enough:
+        limits = stage_limits(rule)
+    assert {limit.basis for limit in limits.values()} == {"tier"}
+
+    # Two or more: "lead" has six stays a tier (every deal began there), the others one each.
+    alert_rule_update(actor=cast.admin, rule=rule, min_samples=2)
+    with CaptureQueriesContext(connection) as thin:
+        limits = stage_limits(rule)
+    lead = make.stage("lead").pk
+    assert {limits[(lead, t)].basis for t in ("key", "core")} == {"tier"}
+    assert limits[(make.stage("need").pk, "key")] == Limit(timedelta(days=3), "stage", 4)
+    assert len(thin.captured_queries) == len(enough.captured_queries) + 1
 
 
 def test_stay_lengths_are_exact_to_the_microsecond(cast: Any, now: Any) -> None:
@@ -85,9 +109,9 @@ def test_stay_lengths_are_exact_to_the_microsecond(cast: Any, now: Any) -> None:
     micro = timedelta(microseconds=1)
     _stays(cast, now, "proposal", "key", [five + 3 * micro, five + micro, five + 2 * micro, five])
     proposal = make.stage("proposal").pk
-    assert percentiles(50)[(proposal, "key")] == (five + micro, 4)
-    assert percentiles(75)[(proposal, "key")] == (five + 2 * micro, 4)
-    assert percentiles(99)[(proposal, None)] == (five + 3 * micro, 4)
+    assert tier_percentiles(50, [proposal])[(proposal, "key")] == (five + micro, 4)
+    assert tier_percentiles(75, [proposal])[(proposal, "key")] == (five + 2 * micro, 4)
+    assert stage_percentiles(99, [proposal]) == {(proposal,): (five + 3 * micro, 4)}
 
 
 def _late_customers(cast: Any, now: Any, count: int, days: int = 20) -> list[Any]:

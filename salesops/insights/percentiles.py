@@ -1,0 +1,90 @@
+"""How long finished stays in open stages lasted, as nearest-rank percentiles computed by the
+database: the length at position ceil(pct × n / 100) of a group's n stays sorted by length.
+
+The stuck-deal rule learns its limits from millions of stays, so the database ranks them and
+Python gets one row per group: percentile_disc on PostgreSQL, window functions over exact
+microsecond lengths on SQLite (no percentile aggregate there). Per stage and customer tier the
+stays are joined to their deal's customer; per stage over every tier no join is needed, and the
+rule asks for those only where a tier has too few stays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from django.db import connection
+
+from salesops.crm.models import Customer, Opportunity, StageHistory
+
+# PostgreSQL's percentile_disc takes the position ceil(fraction × n) in floating point, where
+# 0.07 × 100 comes out as 7.000000000000001. Shaving 1e-12 off the fraction gives the exact
+# nearest rank ceil(pct × n / 100) for any n below 10^10: pct × n / 100 is either a whole number
+# (then the shaved product stays just below it) or at least 0.01 below the next one.
+NUDGE = 1e-12
+
+Percentiles = dict[tuple[Any, ...], tuple[timedelta, int]]
+
+
+def _sqlite_micros(column: str) -> str:
+    """Exact integer microseconds of a stored UTC timestamp ("YYYY-MM-DD HH:MM:SS[.ffffff]")."""
+    seconds = f"CAST(strftime('%%s', {column}) AS INTEGER)"  # "%%": Django reads %s as a parameter
+    return f"({seconds} * 1000000 + CAST(substr({column}, 21) AS INTEGER))"
+
+
+def _stays(length: str, by_tier: bool, stages: list[int]) -> str:
+    """Finished stays in these stages: the stage (and the deal's customer's tier) and length."""
+    h, o, c = (m._meta.db_table for m in (StageHistory, Opportunity, Customer))
+    tier = ", c.tier AS tier" if by_tier else ""
+    join = f" JOIN {o} o ON o.id = h.opportunity_id JOIN {c} c ON c.id = o.customer_id"
+    marks = ", ".join(["%s"] * len(stages))
+    return (
+        # Interpolated: table names, fixed expressions and parameter marks, never input.
+        f"SELECT h.stage_id AS stage_id{tier}, {length} AS dur FROM {h} h"  # noqa: S608
+        f"{join if by_tier else ''} WHERE h.left_at IS NOT NULL AND h.stage_id IN ({marks})"
+    )
+
+
+def _ranked_pg(pct: int, by_tier: bool, stages: list[int]) -> list[tuple[Any, ...]]:
+    keys = "stage_id, tier" if by_tier else "stage_id"
+    sql = (
+        f"SELECT {keys}, COUNT(*), percentile_disc(%s) WITHIN GROUP (ORDER BY dur)"  # noqa: S608
+        f" FROM ({_stays('h.left_at - h.entered_at', by_tier, stages)}) st GROUP BY {keys}"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [pct / 100 - NUDGE, *stages])
+        return cur.fetchall()
+
+
+def _ranked_windowed(pct: int, by_tier: bool, stages: list[int]) -> list[tuple[Any, ...]]:
+    keys = "stage_id, tier" if by_tier else "stage_id"
+    length = f"{_sqlite_micros('h.left_at')} - {_sqlite_micros('h.entered_at')}"
+    sql = (
+        f"SELECT {keys}, n, dur FROM (SELECT {keys}, dur, ROW_NUMBER() OVER w AS r,"  # noqa: S608
+        " COUNT(*) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS n"
+        f" FROM ({_stays(length, by_tier, stages)}) st"
+        f" WINDOW w AS (PARTITION BY {keys} ORDER BY dur)) ranked WHERE r = (n * %s + 99) / 100"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [*stages, pct])
+        return [(*keys_, timedelta(microseconds=dur)) for *keys_, dur in cur.fetchall()]
+
+
+def _percentiles(pct: int, by_tier: bool, stages: Iterable[int]) -> Percentiles:
+    wanted = list(stages)
+    if not wanted:
+        return {}
+    ranked = _ranked_pg if connection.vendor == "postgresql" else _ranked_windowed
+    return {tuple(keys): (dur, n) for *keys, n, dur in ranked(pct, by_tier, wanted)}
+
+
+def tier_percentiles(pct: int, stages: Iterable[int]) -> Percentiles:
+    """{(stage id, tier): (the pct-th nearest-rank percentile of its finished stays' lengths,
+    their number)} for these stages (one query)."""
+    return _percentiles(pct, True, stages)
+
+
+def stage_percentiles(pct: int, stages: Iterable[int]) -> Percentiles:
+    """{(stage id,): (percentile, number)} over every tier for these stages (one query)."""
+    return _percentiles(pct, False, stages)
