@@ -45,8 +45,9 @@ def run(db: str, scale: Scale, only: str = "", write: bool = True, smoke: bool =
         print(f"{op.name:<52} {result.product_ms:>9.1f} ms  limit {result.limit_ms or 0:>9.1f} ms"
               f"  ×{result.ratio or 0:<5} q={result.queries:<3} {flag}"
               f"  ({time.perf_counter() - started:.0f} s)", flush=True)  # fmt: skip
-    if write:
-        write_results(db, scale.name, [r.as_json() for r in results], merge=bool(only or skip))
+        if write:  # after every operation: a long run stopped half-way keeps what it measured
+            write_results(db, scale.name, [r.as_json() for r in results],
+                          merge=bool(only or skip) or len(results) > 1)  # fmt: skip
     return bad
 
 
