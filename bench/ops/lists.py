@@ -77,16 +77,23 @@ def _activities(request: Any) -> Any:
 
 
 def _deal_filters(ctx: Any, stage: str) -> dict[str, Any]:
-    """Deals expected to close next quarter, biggest first; one stage or all open ones."""
+    """The query string: deals expected to close next quarter, biggest first, in one stage or
+    all open ones (worked out once, as a link holds it, outside the timing)."""
     from salesops.core.periods import Period
     from salesops.crm.models import Stage
 
-    quarter = Period.containing("quarter", ctx.anchor).next()
-    params: dict[str, Any] = {"close_from": quarter.start.isoformat(),
-                              "close_to": quarter.end.isoformat(), "sort": "-amount"}  # fmt: skip
-    if stage:
-        params["stage"] = Stage.objects.get(code=stage).pk
-    return params
+    key = f"lists:deal-filters:{stage}"
+    if key not in ctx.cache:
+        quarter = Period.containing("quarter", ctx.anchor).next()
+        params: dict[str, Any] = {
+            "close_from": quarter.start.isoformat(),
+            "close_to": quarter.end.isoformat(),
+            "sort": "-amount",
+        }
+        if stage:
+            params["stage"] = Stage.objects.get(code=stage).pk
+        ctx.cache[key] = params
+    return ctx.cache[key]  # type: ignore[no-any-return]
 
 
 def _now(ctx: Any) -> datetime:
