@@ -210,7 +210,8 @@ def my_activities_limit(ctx: Any) -> Any:
         ),
         "done": _rows(
             "SELECT id FROM crm_activity WHERE owner_id = %s AND status = 'done'"
-            " AND done_at >= %s ORDER BY done_at DESC LIMIT 30",
+            " AND done_at IS NOT NULL AND COALESCE(done_at, due_at) >= %s"
+            " ORDER BY COALESCE(done_at, due_at) DESC LIMIT 30",  # by the indexed date
             [me, since],
         ),
         "team": None if not leads else "leader",

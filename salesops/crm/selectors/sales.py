@@ -403,12 +403,16 @@ def my_activities(*, actor: Any, now: datetime | None = None) -> dict[str, Any]:
                 "due_at"
             )[:100]
         ),
-        "done": list(
-            mine.filter(
-                status=Activity.Status.DONE, done_at__gte=now - timedelta(days=14)
-            ).order_by("-done_at")[:30]
-        ),
+        "done": list(_done_since(mine, now - timedelta(days=14))[:30]),
     }
+
+
+def _done_since(qs: QuerySet[Activity], since: datetime) -> QuerySet[Activity]:
+    """Done activities since a time, latest first, by their date (done, else due): for a done
+    one that is its done time, and the person's activities by that date are indexed."""
+    done = qs.filter(status=Activity.Status.DONE, done_at__isnull=False)
+    when = done.annotate(when=Coalesce("done_at", "due_at"))
+    return when.filter(when__gte=since).order_by("-when")
 
 
 def team_overdue(

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from salesops.crm.models import Activity, Customer, Opportunity
+from salesops.crm.selectors import sales as selectors
 from salesops.crm.services import sales as services
 from salesops.crm.tests import test_sales_support as make
 from salesops.crm.tests.test_sales_support import english  # noqa: F401
@@ -135,3 +136,19 @@ def test_the_deal_list_filters_by_close_date_and_stage(cast: Any, client_for: An
     other = _get(client_for, "manager", reverse("crm:opportunity_list"), stage=stage, **params)
     assert list(other.context["page"]) == []
     assert other.context["totals"] == {"count": 0, "amount": None, "weighted_sum": None}
+
+
+def test_my_activities_lists_what_was_done_in_the_last_two_weeks_latest_first(cast: Any) -> None:
+    acme, now = make.customer(cast.rep), timezone.now()
+    for subject, days_ago in (("Three days", 3), ("One day", 1), ("Three weeks", 21)):
+        at = now - timedelta(days=days_ago)
+        services.activity_log(
+            actor=cast.rep, kind="call", subject=subject, customer=acme, done_at=at
+        )
+    late = make.planned(cast.rep, acme, subject="Planned long ago", days=-30)
+    Activity.objects.filter(pk=late.pk).update(
+        status=Activity.Status.DONE, done_at=now - timedelta(days=20), due_at=now
+    )  # done three weeks ago although it was due today: its done time decides
+    make.planned(cast.rep, acme, subject="Still planned", days=-2)
+    mine = selectors.my_activities(actor=User.objects.get(pk=cast.rep.pk), now=now)
+    assert [a.subject for a in mine["done"]] == ["One day", "Three days"]
