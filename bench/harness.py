@@ -82,6 +82,9 @@ class Op:
     # (ctx, product answer) -> extras; an operation whose work runs in another process (a page
     # served by gunicorn) reports that process's query count as extras["queries"].
     extra: Callable[[Any, Any], dict[str, Any]] | None = None
+    # ctx -> None, run once before the timings: inputs worked out from the data (a stage's id
+    # for a query string) are then neither timed nor counted as the product's queries.
+    prepare: Callable[[Any], None] | None = None
 
 
 @dataclass
@@ -138,6 +141,8 @@ def percentile(samples: list[float], pct: float) -> float:
 
 
 def measure(op: Op, ctx: Any, scale: str, db: str) -> Result:
+    if op.prepare is not None:
+        op.prepare(ctx)
     samples, answer, queries = sampled(op.product, ctx, op.repeat)
     product_ms = statistics.median(samples)
     limit_ms = equal = ratio = None
