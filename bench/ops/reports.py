@@ -7,11 +7,14 @@ was in on the record's local date (the assignment history), as in the product.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from bench.harness import Op, register
 from bench.ops import sql
 from bench.ops.sql import bounds, cents, local_day, owner_in, rows, unit_join
+from salesops.core.periods import Period
 from salesops.insights import metrics
 from salesops.insights.lens import Lens, Window
 from salesops.insights.selectors import dashboards, forecast, funnel
@@ -103,10 +106,6 @@ def _iso_week(label: str) -> str:
     counted from the year's first Monday), as the product's week keys."""
     if sql.pg():
         return label
-    from datetime import date, timedelta
-
-    from salesops.core.periods import Period
-
     year, week = int(label[:4]), int(label[6:])
     first_monday = date(year, 1, 1) + timedelta(days=(7 - date(year, 1, 1).weekday()) % 7)
     monday = first_monday + timedelta(weeks=week - 1)
@@ -195,16 +194,12 @@ def _sales_people() -> list[Any]:
 
 
 def _rate(num: int, den: int) -> str:
-    from decimal import ROUND_HALF_UP, Decimal
-
     if not den:
         return "None"
     return str((Decimal(100 * num) / den).quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
 def _days(seconds: Any, n: int) -> str:
-    from decimal import ROUND_HALF_UP, Decimal
-
     if not n:
         return "None"
     return str((Decimal(int(seconds)) / 86_400 / n).quantize(Decimal("0.01"), ROUND_HALF_UP))
@@ -316,13 +311,9 @@ def _forecast_product(ctx: Any) -> dict[tuple[str, str], tuple[int, int]]:
 
 def _forecast_limit(ctx: Any) -> dict[tuple[str, str], tuple[int, int]]:
     scope, params = owner_in("o.owner_id", sql.scope_ids(ctx.people["manager"]))
-    first = ctx.quarter.start
-    months = [first]
-    from salesops.core.periods import Period
-
-    month = Period.containing("month", first)
-    for _i in range(5):
-        month = month.next()
+    last = Period.containing("month", ctx.quarter.start)
+    for _i in range(5):  # the six months the product's by_month shows
+        last = last.next()
     month_key = "to_char(o.expected_close, 'YYYY-MM')" if sql.pg() else (
         "strftime('%%Y-%%m', o.expected_close)")  # fmt: skip
     found = rows(
@@ -332,7 +323,7 @@ def _forecast_limit(ctx: Any) -> dict[tuple[str, str], tuple[int, int]]:
         " JOIN org_user p ON p.id = o.owner_id JOIN org_orgunit u ON u.id = p.unit_id"
         " WHERE o.closed_at IS NULL AND u.path LIKE %s AND o.expected_close >= %s"
         f" AND o.expected_close <= %s{scope} GROUP BY 1, 2",
-        [_path(ctx, "manager"), months[0], month.end, *params],
+        [_path(ctx, "manager"), ctx.quarter.start, last.end, *params],
     )
     return {(m, c): (n, int(w)) for m, c, n, w in found}
 

@@ -55,17 +55,11 @@ def unit_join(owner: str, day: str, path_param: bool = True) -> str:
 
 
 def scope_ids(actor: Any) -> list[int] | None:
-    """The people whose sales records the actor sees (None: everyone), as the org rules say:
-    themselves, their direct reports and everyone in the units they lead."""
-    found = rows("SELECT path FROM org_orgunit WHERE leader_id = %s AND is_active", [actor.pk])
-    if actor.position in ("director", "admin"):
-        return None
-    likes = " OR ".join("u.path LIKE %s" for _p in found) or "1 = 0"
-    sql = (
-        "SELECT p.id FROM org_user p LEFT JOIN org_orgunit u ON u.id = p.unit_id"
-        f" WHERE p.id = %s OR p.manager_id = %s OR {likes}"
-    )
-    return [r[0] for r in rows(sql, [actor.pk, actor.pk, *[f"{p[0]}%" for p in found]])]
+    """The people whose sales records the actor sees (None: everyone). Visibility is an input
+    of every answer, not part of the computation measured: both sides take the product's own
+    scope, so the organisation's rules live in one place."""
+    scope = actor.scope("sales")
+    return None if scope.everything else list(scope.user_ids)
 
 
 def owner_in(column: str, ids: list[int] | None) -> tuple[str, list[Any]]:

@@ -9,7 +9,7 @@ daylight saving, and PostgreSQL (which does this natively), keep Django's expres
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from functools import cache
 from typing import Any
 
@@ -28,14 +28,10 @@ _STARTS = {
 
 
 @cache
-def _fixed_offset_minutes(zone: str) -> int | None:
+def _fixed_offset_minutes(tz: tzinfo) -> int | None:
     """The zone's UTC offset in minutes when it has not changed for years (else None)."""
-    tz = timezone.get_default_timezone()
     now = datetime(2026, 1, 1)
-    offsets = {
-        tz.utcoffset(now - timedelta(days=days))  # type: ignore[arg-type]
-        for days in range(0, 366 * 12, 30)
-    }
+    offsets = {tz.utcoffset(now - timedelta(days=days)) for days in range(0, 366 * 12, 30)}
     if len(offsets) != 1:
         return None
     offset = offsets.pop()
@@ -45,7 +41,7 @@ def _fixed_offset_minutes(zone: str) -> int | None:
 def _sqlite_minutes() -> int | None:
     if connection.vendor != "sqlite":
         return None
-    return _fixed_offset_minutes(str(timezone.get_default_timezone()))
+    return _fixed_offset_minutes(timezone.get_default_timezone())
 
 
 class _LocalStart(Func):
