@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -65,13 +66,19 @@ class Clock:
 
     @classmethod
     def of(cls, period: Period, today: date) -> Clock:
-        total = working_days(period.start, period.end)
-        elapsed = working_days(period.start, min(today - timedelta(days=1), period.end))
-        return cls(elapsed, total - elapsed, total)
+        return _clock(period, today)
 
     @property
     def fraction(self) -> Fraction:
         return Fraction(self.elapsed, self.total) if self.total else Fraction(1)
+
+
+@lru_cache(maxsize=4096)
+def _clock(period: Period, today: date) -> Clock:
+    """A period's clock (cached: a page computes the same few periods for every target)."""
+    total = working_days(period.start, period.end)
+    elapsed = working_days(period.start, min(today - timedelta(days=1), period.end))
+    return Clock(elapsed, total - elapsed, total)
 
 
 def seasonal_fraction(period: Period, today: date, phasing: dict[str, Any]) -> Fraction | None:
@@ -79,8 +86,15 @@ def seasonal_fraction(period: Period, today: date, phasing: dict[str, Any]) -> F
     shares of the sub-periods already over, plus the running one's by its working days."""
     if not phasing:
         return None
+    return _seasonal(tuple(phasing.items()), today)
+
+
+@lru_cache(maxsize=4096)
+def _seasonal(shares: tuple[tuple[str, Any], ...], today: date) -> Fraction:
+    """The expected share for these (sub-period key, share) pairs (cached: many targets share
+    one phasing)."""
     done = Fraction(0)
-    for key, share in phasing.items():
+    for key, share in shares:
         sub = Period.parse(key)
         weight = Fraction(str(share))
         if sub.end < today:

@@ -21,10 +21,10 @@ from salesops.targets.permissions import actor_led_paths, unit_settable
 from salesops.targets.selectors import (
     attach,
     led_units,
-    person_values,
+    people_and_unit_values,
+    people_values,
     targets,
     unit_paths,
-    unit_values,
     visible_people,
 )
 from salesops.targets.splitting import mismatch
@@ -74,11 +74,9 @@ def team_table(
         )
     by_owner = {(t.kpi_id, t.owner_user_id): t for t in found}
     rows = [Row(p, []) for p in people]
+    computed = people_values([k for k in kpi_list if not k.is_manual], period, people_qs)
     for kpi in kpi_list:
-        if kpi.is_manual:
-            values = _manual_by_person(kpi, period, ids)
-        else:
-            values = person_values(kpi, period, people_qs)
+        values = _manual_by_person(kpi, period, ids) if kpi.is_manual else computed[kpi.code]
         for row in rows:
             value = values.get(row.person.pk)
             if value is None and not kpi.is_manual:
@@ -134,20 +132,30 @@ def _split_state(target: Target | None, kids: list[Target]) -> dict[str, Any] | 
 def tree(*, actor: Any, kpi: KpiDefinition, period: Period, today: date) -> list[Node]:
     """The visible unit tree for a KPI and period: targets, actuals, mismatches, people."""
     units = list(led_units(actor=actor).select_related("leader"))
-    found = list(targets(actor=actor).filter(kpi=kpi, period_key=period.key))
-    attach(found, today)
+    # The tree shows targets by their unit or person row: the owners are not read again.
+    found = list(
+        targets(actor=actor)
+        .select_related(None)
+        .select_related("kpi")
+        .filter(kpi=kpi, period_key=period.key)
+    )
     by_unit = {t.owner_unit_id: t for t in found if t.owner_unit_id}
     by_user = {t.owner_user_id: t for t in found if t.owner_user_id}
+    # One query gives every person's and every unit's actual: the targets' and the bare ones'.
+    people_values: dict[int, Any] = {}
+    actuals: dict[int, Any] = {}
+    if kpi.is_manual:
+        attach(found, today)
+    else:
+        wanted = {u.pk for u in units} | set(by_unit)
+        people_values, actuals = people_and_unit_values(kpi, period, wanted, unit_paths())
+        attach(found, today, (people_values, actuals))
     kids: dict[int, list[Target]] = {}
     for t in found:
         if t.parent_id:
             kids.setdefault(t.parent_id, []).append(t)
     paths = actor_led_paths(actor)
-    # The targets carry their actuals already; only units without one need computing.
-    bare = [u.pk for u in units if u.pk not in by_unit]
-    actuals = {uid: getattr(t, "actual", None) for uid, t in by_unit.items()}
-    if bare and not kpi.is_manual:
-        actuals.update(unit_values(kpi, period, bare, unit_paths()))
+    actuals.update({uid: getattr(t, "actual", None) for uid, t in by_unit.items()})
     nodes = {}
     for u in units:
         mine = by_unit.get(u.pk)
@@ -159,7 +167,7 @@ def tree(*, actor: Any, kpi: KpiDefinition, period: Period, today: date) -> list
             _split_state(mine, kids.get(mine.pk, []) if mine else []),
             unit_settable(actor, u, paths),
         )
-    _people(actor, kpi, period, units, nodes, by_user)
+    _people(actor, kpi, units, nodes, by_user, people_values)
     roots: list[Node] = []
     for u in units:
         parent = nodes.get(u.parent_id) if u.parent_id else None
@@ -175,14 +183,18 @@ def count_units(nodes: list[Node]) -> int:
 def _people(
     actor: Any,
     kpi: KpiDefinition,
-    period: Period,
     units: list[OrgUnit],
     nodes: dict[int, Node],
     by_user: dict[int, Target],
+    values: dict[int, Any],
 ) -> None:
-    people = list(visible_people(actor=actor, unit=None).filter(unit__in=[u.pk for u in units]))
-    bare = [p.pk for p in people if p.pk not in by_user]
-    values = {} if kpi.is_manual or not bare else person_values(kpi, period, bare)
+    shown = ("username", "display_name", "first_name", "last_name", "position", "unit_id")
+    people = list(
+        visible_people(actor=actor, unit=None)
+        .filter(unit__in=[u.pk for u in units])
+        .select_related(None)
+        .only(*shown)
+    )
     admin = actor.role == "admin"
     for person in people:
         t = by_user.get(person.pk)

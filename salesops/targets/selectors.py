@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from salesops.core.periods import Period
 from salesops.org.models import OrgUnit, User
 from salesops.org.roles import SALES_ROLES
-from salesops.targets import kpis
+from salesops.targets import kpi_batch, kpis
 from salesops.targets.models import KpiDefinition, ManualResult, Target
 from salesops.targets.pacing import STRETCH, Attainment, attainment
 
@@ -58,6 +58,14 @@ def person_values(kpi: KpiDefinition, period: Period, owners: Any) -> dict[int, 
     return {uid: kpis.value_of(kpi, p) for (uid, _b), p in parts.items() if uid is not None}
 
 
+def people_values(
+    kpi_list: Iterable[KpiDefinition], period: Period, owners: Any
+) -> dict[str, dict[int, Decimal | None]]:
+    """{KPI code: {person id: actual}} for these computed KPIs: one query per group of KPIs
+    that read the same rows (kpi_batch)."""
+    return kpi_batch.people_values(kpi_list, period.start, period.end, owners)
+
+
 def unit_values(
     kpi: KpiDefinition, period: Period, unit_ids: Iterable[int], paths: dict[int, str]
 ) -> dict[int, Decimal | None]:
@@ -89,35 +97,62 @@ def manual_values(items: list[Target]) -> dict[tuple[int, str, int, str], Decima
     return result
 
 
-def _group_actuals(items: list[Target], paths: dict[int, str] | None) -> dict[int, Any]:
-    kpi, period = items[0].kpi, items[0].period
+def people_and_unit_values(
+    kpi: KpiDefinition, period: Period, unit_ids: Iterable[int], paths: dict[int, str]
+) -> tuple[dict[int, Decimal | None], dict[int, Decimal | None]]:
+    """Every person's actual and these units' (rolled up over their subtrees), one query."""
+    people, units = kpis.evaluate_both(kpi, period.start, period.end)
+    rolled = kpis.rollup(units, paths, unit_ids)
+    return (
+        {uid: kpis.value_of(kpi, p) for uid, p in people.items()},
+        {uid: kpis.value_of(kpi, p) for uid, p in rolled.items()},
+    )
+
+
+def _pick(items: list[Target], by_user: dict[int, Any], by_unit: dict[int, Any]) -> dict[int, Any]:
+    """Each target's actual from its owner's value (people without records: the KPI's empty
+    value)."""
     actual: dict[int, Any] = {}
-    users = [t.owner_user_id for t in items if t.owner_user_id]
-    units = [t.owner_unit_id for t in items if t.owner_unit_id]
-    by_user = person_values(kpi, period, users) if users else {}
-    by_unit = unit_values(kpi, period, units, paths or {}) if units else {}
     for t in items:
         if t.owner_user_id:
-            actual[t.pk] = by_user.get(t.owner_user_id, kpis.value_of(kpi, None))
+            actual[t.pk] = by_user.get(t.owner_user_id, kpis.value_of(t.kpi, None))
         else:
             actual[t.pk] = by_unit.get(t.owner_unit_id)  # type: ignore[arg-type]
     return actual
 
 
-def attach(items: Iterable[Target], today: date) -> list[Target]:
-    """Set `.actual` and `.att` (an Attainment) on each target; returns them as a list."""
+def _group_actuals(items: list[Target], paths: dict[int, str] | None) -> dict[int, Any]:
+    kpi, period = items[0].kpi, items[0].period
+    users = [t.owner_user_id for t in items if t.owner_user_id]
+    units = [t.owner_unit_id for t in items if t.owner_unit_id]
+    if units:
+        by_user, by_unit = people_and_unit_values(kpi, period, units, paths or {})
+    else:
+        by_user, by_unit = person_values(kpi, period, users), {}
+    return _pick(items, by_user, by_unit)
+
+
+def attach(
+    items: Iterable[Target],
+    today: date,
+    values: tuple[dict[int, Any], dict[int, Any]] | None = None,
+) -> list[Target]:
+    """Set `.actual` and `.att` (an Attainment) on each target; returns them as a list.
+    `values` (people's and units' actuals, already computed for the targets' one KPI and
+    period) saves the queries."""
     items = list(items)
     groups: dict[tuple[int, str], list[Target]] = defaultdict(list)
     for t in items:
         groups[(t.kpi_id, t.period_key)].append(t)
     manual = [t for t in items if t.kpi.is_manual]
     reported = manual_values(manual) if manual else {}
-    needs_paths = any(t.owner_unit_id and not t.kpi.is_manual for t in items)
+    needs_paths = values is None and any(t.owner_unit_id and not t.kpi.is_manual for t in items)
     paths = unit_paths() if needs_paths else None
     actual: dict[int, Any] = {}
     for group in groups.values():
-        if not group[0].kpi.is_manual:
-            actual.update(_group_actuals(group, paths))
+        if group[0].kpi.is_manual:
+            continue
+        actual.update(_pick(group, *values) if values else _group_actuals(group, paths))
     for t in items:
         if t.kpi.is_manual:
             kind, oid = ("user", t.owner_user_id) if t.owner_user_id else ("unit", t.owner_unit_id)
