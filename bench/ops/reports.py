@@ -20,7 +20,7 @@ from salesops.insights.lens import Lens, Window
 from salesops.insights.selectors import dashboards, forecast, funnel
 from salesops.targets import reports
 from salesops.targets.models import KpiDefinition
-from salesops.targets.selectors import person_values
+from salesops.targets.selectors import people_values
 
 WON = "JOIN crm_stage s ON s.id = o.stage_id AND s.kind = 'won'"
 
@@ -65,11 +65,6 @@ def _dash_limit(role: str, unit: str) -> Any:
             [path, *span, *scope_params],
         )
         act_scope, act_params = owner_in("t.owner_id", sql.scope_ids(actor))
-        done = rows(
-            f"SELECT COUNT(*) FROM crm_activity t{unit_join('t.owner_id', local_day('t.done_at'))}"
-            f" WHERE t.status = 'done' AND t.done_at >= %s AND t.done_at < %s{act_scope}",
-            [path, *span, *act_params],
-        )
         week = (
             "to_char(date_trunc('week', t.done_at AT TIME ZONE 'Asia/Shanghai'), 'IYYY-\"W\"IW')"
             if sql.pg()
@@ -91,7 +86,7 @@ def _dash_limit(role: str, unit: str) -> Any:
         )
         return {
             "won": sum(int(t) for _o, t in won_by),
-            "activities": done[0][0],
+            "activities": sum(n for _o, _w, n in volume),  # the weekly counts' total
             "pipeline": sum(int(a) for _s, _n, a in stages),
             "won_by": {o: int(t) for o, t in won_by},
             "volume": {(o, _iso_week(w)): n for o, w, n in volume},
@@ -181,8 +176,8 @@ def _kpi(code: str) -> KpiDefinition:
 
 def _rates_product(ctx: Any) -> dict[int, tuple[Any, Any]]:
     people = [p.pk for p in ctx.cache.setdefault("sales_people", _sales_people())]
-    rate = person_values(_kpi("win_rate"), ctx.quarter, people)
-    cycle = person_values(_kpi("sales_cycle"), ctx.quarter, people)
+    found = people_values([_kpi("win_rate"), _kpi("sales_cycle")], ctx.quarter, people)
+    rate, cycle = found["win_rate"], found["sales_cycle"]
     return {p: (str(rate.get(p)), str(cycle.get(p))) for p in people if p in rate or p in cycle}
 
 

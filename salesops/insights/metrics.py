@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date
+from decimal import ROUND_HALF_UP
 from typing import Any
 
 from django.db.models import (
@@ -28,6 +28,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    Q,
     QuerySet,
     Sum,
     Value,
@@ -48,7 +49,6 @@ from salesops.targets.catalogue import BUILTIN, definition
 from salesops.targets.models import KpiDefinition
 
 DEALS, ACTIVITIES, STAYS = "deals", "activities", "stays"
-DAY = Decimal(86_400_000_000)
 
 # Insights' own definitions over the KPI sources (no targets are set on these).
 OWN: dict[str, dict[str, Any]] = {
@@ -121,13 +121,7 @@ def kpi_definitions(codes: Iterable[str]) -> dict[str, KpiDefinition]:
 # --- additive parts -----------------------------------------------------------------------------
 
 
-def as_decimal(value: Any) -> Decimal:
-    """A database sum as Decimal: durations in days, None as zero."""
-    if value is None:
-        return ZERO
-    if isinstance(value, timedelta):
-        return Decimal(value // timedelta(microseconds=1)) / DAY
-    return Decimal(value)
+as_decimal = kpis.as_decimal  # a database sum as Decimal: durations in days
 
 
 Parts = dict[str, Any]
@@ -138,15 +132,7 @@ def add(a: Parts, b: Parts) -> Parts:
     return {k: a.get(k, 0) + b.get(k, 0) for k in set(a) | set(b)}
 
 
-def kpi_aggregates(kpi: KpiDefinition) -> dict[str, Any]:
-    """The aggregates whose results are the KPI's additive parts."""
-    source = kpis.SOURCES[kpi.source]
-    parts: dict[str, Any] = {"n": Count(source.count)}
-    if kpi.measure:
-        parts["total"] = Sum(source.measures[kpi.measure].expression())
-    if kpi.aggregate == "ratio":
-        parts["num"] = Count(source.count, filter=kpis.filter_q(source, kpi.numerator))
-    return parts
+kpi_aggregates = kpis.aggregates  # the KPI's additive parts, as the targets app computes them
 
 
 # Named apart from the `weighted` annotation they sum: an aggregate that takes the name of the
@@ -209,6 +195,23 @@ def _narrow(qs: QuerySet, lens: Lens, field: str | None, aware: bool, start: dat
         units = _subtree_ids(lens, lens.unit)
         qs = qs.filter(attribution.in_units_q(info, units, field, aware))
     return attribution.with_stint(qs, info, field, aware) if field else qs
+
+
+def unit_q(lens: Lens, metric: Metric, kpi: KpiDefinition | None, unit: int | None) -> Q:
+    """The records of a figure (`records`) whose owner was in `unit` itself (not its
+    subtree) on the record's date — open deals: today; None: in no unit at all."""
+    if metric.kpi and kpi is not None:
+        field = kpi.date_field
+        aware = field in kpis.SOURCES[kpi.source].datetime_fields
+        info = stints_for(lens, lens.window.start, lens.window.end)
+    elif metric.state == "stays":
+        field, aware = "left_at", True
+        info = stints_for(lens, lens.window.start, lens.window.end)
+    else:
+        field, aware, info = None, False, stints_for(lens, lens.today, lens.today)
+    if unit is None:
+        return Q(kpi_owner__in=info.nowhere)
+    return attribution.in_units_q(info, {unit}, field, aware)
 
 
 def dated(lens: Lens, kpi: KpiDefinition, start: date, end: date) -> QuerySet:
@@ -285,6 +288,17 @@ def figure(
         kpi = (defs or {}).get(metric.kpi) or kpi_definitions([metric.kpi])[metric.kpi]
     qs = records(lens, metric, kpi) if qs is None else qs
     parts = _clean(qs.order_by().aggregate(**aggregates(metric, kpi)))
+    return {"metric": metric, "value": value(metric, parts, kpi), "parts": parts}
+
+
+def figure_of(key: str, grouped_parts: Iterable[Parts], defs: dict[str, Any]) -> dict[str, Any]:
+    """A figure from the parts of its records grouped some way (by owner, stage, week...):
+    the same figure as `figure` over the same records, without its query."""
+    metric = METRICS[key]
+    parts: Parts = {}
+    for p in grouped_parts:
+        parts = add(parts, p)
+    kpi = defs.get(metric.kpi) if metric.kpi else None
     return {"metric": metric, "value": value(metric, parts, kpi), "parts": parts}
 
 

@@ -22,10 +22,11 @@ from salesops.insights import metrics
 from salesops.insights.lens import Lens, Window
 from salesops.insights.selectors.common import stages as open_stages
 from salesops.org.models import OrgUnit, ProductLine, User
+from salesops.targets import attribution
 
 DIMENSIONS = ("team", "person", "product_line", "tier", "source")
 FIELD = {
-    "team": "kpi_unit",
+    "team": "",  # by stints (targets.attribution), see _by
     "person": "kpi_owner",
     "product_line": "product_line_id",
     "tier": "customer__tier",
@@ -142,35 +143,36 @@ def _labels(dim: str, keys: set[Any]) -> dict[Any, str]:
     return {k: str(v) for k, v in (Tier.choices if dim == "tier" else Source.choices)}
 
 
-def keyed(qs: QuerySet, dim: str) -> QuerySet:
-    """The records with the unit of their owner at the time, when grouping by team."""
-    if dim == "team" and "kpi_unit" not in qs.query.annotations:
-        from salesops.targets.kpis import unit_at_row
-
-        qs = qs.annotate(kpi_unit=unit_at_row())
-    return qs
+def _by(qs: QuerySet, dim: str, aggs: dict[str, Any], info: attribution.Stints) -> Any:
+    """Parts per value of a dimension; per team, the unit the owner was in on the record's
+    date (grouped by owner and stint, mapped to units with `info`)."""
+    if dim != "team":
+        return metrics.grouped(qs, [FIELD[dim]], aggs)
+    rows = metrics.grouped(qs, ["kpi_owner", "kpi_stint"], aggs)
+    return attribution.unit_keyed(rows, info, metrics.add)
 
 
 def breakdown(lens: Lens, defs: dict[str, Any], dim: str) -> list[dict[str, Any]]:
     """Per value of a dimension: won and lost deals closed in the window, win rate, average
     cycle of the won ones, and open pipeline now (three queries and the labels)."""
     dim = dim if dim in DIMENSIONS else "person"
-    key, w = FIELD[dim], lens.window
-    closed = keyed(metrics.dated(lens, defs["closed_deals"], w.start, w.end), dim)
+    w = lens.window
+    dated, today = metrics.stints_for(lens, w.start, w.end), lens.today
+    closed = metrics.dated(lens, defs["closed_deals"], w.start, w.end)
     won_q = Q(stage__kind=Stage.Kind.WON)
     parts = {
         "n": Count("pk"),
         "num": Count("pk", filter=won_q),
         "amount": Sum("amount", filter=won_q),
     }
-    outcome = metrics.grouped(closed, [key], parts)
+    outcome = _by(closed, dim, parts, dated)
     cycle_kpi = defs["sales_cycle"]
-    cycles = metrics.grouped(
-        keyed(metrics.dated(lens, cycle_kpi, w.start, w.end), dim),
-        [key],
-        metrics.kpi_aggregates(cycle_kpi),
-    )
-    pipe = metrics.grouped(keyed(metrics.open_deals(lens), dim), [key], metrics.DEAL_AGGREGATES)
+    cycles = _by(
+        metrics.dated(lens, cycle_kpi, w.start, w.end), dim, metrics.kpi_aggregates(cycle_kpi),
+        dated,
+    )  # fmt: skip
+    now = metrics.stints_for(lens, today, today)
+    pipe = _by(metrics.open_deals(lens), dim, metrics.DEAL_AGGREGATES, now)
     keys = {k[0] for k in (*outcome, *pipe)}
     labels = _labels(dim, {k for k in keys if k is not None})
     rows = [_breakdown_row(k, labels, outcome.get((k,), {}), pipe.get((k,), {}),
@@ -191,8 +193,11 @@ def _breakdown_row(
     }  # fmt: skip
 
 
-def dimension_q(dim: str, value: str) -> Q:
-    """The filter of one breakdown row ("none" for records without a value)."""
+def dimension_q(lens: Lens, metric: metrics.Metric, kpi: Any, dim: str, value: str) -> Q:
+    """The filter of one breakdown row ("none" for records without a value) on the records of
+    a figure (metrics.records); a team row by the unit the owner was in on the record's date."""
+    if dim == "team":
+        return metrics.unit_q(lens, metric, kpi, None if value == "none" else int(value))
     key = FIELD[dim]
     if value == "none":
         missing = Q(**{f"{key}__isnull": True})

@@ -214,3 +214,34 @@ def test_searching_a_drill_down_keeps_its_figure(
     assert response.status_code == 200
     assert response.context["totals"] == {"count": 1, "amount": Decimal("2500.50")}
     assert response.context["figure"]["value"] == Decimal("3500.50")  # the figure, unsearched
+
+
+def test_funnel_by_team_follows_the_unit_at_the_time(
+    client_for: Any, cast: Any, history: History
+) -> None:
+    # Given the peer rep moved from team n1 to s1 on the 20th, after last month's deals (10th)
+    from salesops.org.services import person_move
+
+    person_move(
+        actor=cast.admin, person=cast.peer_rep, unit=cast.units["s1"], position="rep",
+        manager=cast.other_supervisor, effective=history.month.start.replace(day=20),
+    )  # fmt: skip
+    client = client_for("director")
+    n1, s1 = cast.units["n1"], cast.units["s1"]
+    query = {"period": history.month.key, "unit": cast.units["acme"].pk}
+    # When the director breaks last month's funnel down by team
+    page = client.get(reverse("insights:funnel"), {**query, "by": "team"})
+    rows = {row["key"]: row for row in page.context["breakdown"]}
+    # Then closed deals count for the team their owner was in on the closing day, and open deals
+    # for the owner's team today
+    assert (rows[n1.pk]["won"], rows[n1.pk]["won_n"], rows[n1.pk]["lost_n"]) == (
+        Decimal("5000.75"), 3, 2,
+    )  # fmt: skip
+    assert (rows[s1.pk]["won"], rows[s1.pk]["won_n"]) == (Decimal("9999.99"), 1)
+    assert rows[n1.pk]["open"] == Decimal("7000.00")  # the rep's; the peer's deal moved
+    assert rows[s1.pk]["open"] == Decimal("6000.00")
+    # and each row's drill-down lists exactly its records
+    for unit, won, pipeline in ((n1, "5000.75", "7000.00"), (s1, "9999.99", "6000.00")):
+        row = {**query, "dim": "team", "value": unit.pk}
+        assert _drill(client, metric="won", **row)["totals"]["amount"] == Decimal(won)
+        assert _drill(client, metric="pipeline", **row)["totals"]["amount"] == Decimal(pipeline)

@@ -111,7 +111,7 @@ def _int(request: HttpRequest, name: str) -> int | None:
 
 
 def _narrowed(
-    request: HttpRequest, metric: metrics.Metric, qs: QuerySet
+    request: HttpRequest, lens: Lens, metric: metrics.Metric, kpi: Any, qs: QuerySet
 ) -> tuple[QuerySet, list[str]]:
     """The extra filters of a drill-down link (stage, category, dates, reason, breakdown)."""
     notes: list[str] = []
@@ -132,7 +132,7 @@ def _narrowed(
     if get.get("dim") in selectors.DIMENSIONS and "value" in get:
         if get["dim"] in NUMERIC_DIMS and get["value"] != "none" and not get["value"].isdigit():
             raise Http404
-        qs = selectors.keyed(qs, get["dim"]).filter(selectors.dimension_q(get["dim"], get["value"]))
+        qs = qs.filter(selectors.dimension_q(lens, metric, kpi, get["dim"], get["value"]))
         notes.append(_("one row of the breakdown"))
     if (reach := _int(request, "reach")) is not None:
         qs = qs.annotate(reach=selectors.reach()).filter(reach__gte=reach)
@@ -146,7 +146,7 @@ def drill(request: HttpRequest) -> HttpResponse:
         raise Http404
     lens = lens_from(request)
     kpi = metrics.kpi_definitions([metric.kpi])[metric.kpi] if metric.kpi else None
-    qs, notes = _narrowed(request, metric, metrics.records(lens, metric, kpi))
+    qs, notes = _narrowed(request, lens, metric, kpi, metrics.records(lens, metric, kpi))
     figure = metrics.figure(lens, metric.key, qs=qs, defs={metric.kpi: kpi} if kpi else None)
     qs = qs.select_related(*_related(metric))
     context = {
