@@ -1,5 +1,6 @@
 """Insights records: alert rules and the alerts they raise (with each recipient's state), the
-managers' forecast adjustments, and weekly forecast snapshots kept for forecast accuracy.
+stuck-deal rules' learned stage limits, the managers' forecast adjustments, and weekly forecast
+snapshots kept for forecast accuracy.
 
 Insights owns no business rules about sales: everything here is derived from the CRM and the
 targets, or is a person's judgement about them (an acknowledgement, a forecast call).
@@ -96,6 +97,34 @@ class AlertRule(models.Model):
     @property
     def tier_list(self) -> list[str]:
         return [t.strip() for t in self.tiers.split(",") if t.strip()]
+
+
+class StageLimit(models.Model):
+    """How long a stay in an open stage may last, for customers of a tier, before a stuck-deal
+    rule calls the deal stuck: learned from the finished stays (scan.py) and stored, so that a
+    scan reads 20 rows instead of ranking millions of stays. The rule's settings it was learned
+    with are kept beside it: a change of settings makes it stale (services/limits.py)."""
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="stage_limits")
+    stage = models.ForeignKey("crm.Stage", on_delete=models.CASCADE, related_name="+")
+    tier = models.CharField(max_length=20)
+    limit_us = models.PositiveBigIntegerField()  # exact microseconds
+    basis = models.CharField(max_length=10)  # "tier", "stage" or "fixed" (scan.Limit)
+    samples = models.PositiveIntegerField()
+    learned_at = models.DateTimeField()
+    percentile = models.PositiveSmallIntegerField()
+    min_samples = models.PositiveSmallIntegerField()
+    days = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "stage", "tier"], name="insights_stagelimit_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id}:{self.stage_id}:{self.tier}"
 
 
 class AlertVisibility:

@@ -5,18 +5,21 @@ The stuck-deal rule learns its limits from millions of stays, so the database ra
 Python gets one row per group: percentile_disc on PostgreSQL, window functions over exact
 microsecond lengths on SQLite (no percentile aggregate there). Per stage and customer tier the
 stays are joined to their deal's customer; per stage over every tier no join is needed, and the
-rule asks for those only where a tier has too few stays.
+rule asks for those only where a tier has too few stays. `learn` turns the ranks into the rule's
+limit for every open stage and tier.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection
 
 from salesops.crm.models import Customer, Opportunity, StageHistory
+from salesops.crm.models.choices import Tier
 
 # PostgreSQL's percentile_disc takes the position ceil(fraction × n) in floating point, where
 # 0.07 × 100 comes out as 7.000000000000001. Shaving 1e-12 off the fraction gives the exact
@@ -88,3 +91,40 @@ def tier_percentiles(pct: int, stages: Iterable[int]) -> Percentiles:
 def stage_percentiles(pct: int, stages: Iterable[int]) -> Percentiles:
     """{(stage id,): (percentile, number)} over every tier for these stages (one query)."""
     return _percentiles(pct, False, stages)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """How long a stay may last before it is unusual, and what that was learned from (when it
+    was learned is its provenance, not part of the limit: limits compare without it)."""
+
+    limit: timedelta
+    basis: str  # "tier", "stage" or "fixed"
+    samples: int
+    learned_at: datetime | None = field(default=None, compare=False)
+
+
+Limits = dict[tuple[int, str], Limit]
+
+
+def learn(pct: int, least: int, fixed: timedelta, stages: list[int], at: datetime) -> Limits:
+    """The limit for every one of these stages and every customer tier: the pct-th percentile
+    of the tier's finished stays, else of the stage's over every tier (asked for only where a
+    tier has fewer than `least` stays: a third query), else `fixed`."""
+    by_tier = tier_percentiles(pct, stages)
+    thin = [s for s in stages if any(by_tier.get((s, t), (0, 0))[1] < least for t in Tier.values)]
+    by_stage = stage_percentiles(pct, thin)
+    limits: Limits = {}
+    for stage_id in stages:
+        for tier in Tier.values:
+            p, n = by_tier.get((stage_id, tier), (None, 0))
+            if p is not None and n >= least:
+                limits[(stage_id, tier)] = Limit(p, "tier", n, at)
+                continue
+            p, n = by_stage.get((stage_id,), (None, 0))
+            limits[(stage_id, tier)] = (
+                Limit(p, "stage", n, at)
+                if p is not None and n >= least
+                else Limit(fixed, "fixed", 0, at)
+            )
+    return limits

@@ -5,14 +5,15 @@ customers or people there are. A finder returns {subject key: Finding}; the scan
 Stuck deals are judged against the company's own history: the `percentile` (e.g. the 90th) of
 how long finished stays in the same stage lasted, for customers of the same tier — or of the
 whole stage when a tier has fewer than `min_samples` finished stays, or the rule's fixed `days`
-when the stage has too few as well. The database ranks the stays (see percentiles.py).
+when the stage has too few as well. The database ranks the stays (see percentiles.py); the limits
+are learned once and stored, and a scan reads them while fresh (services/limits.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -23,8 +24,14 @@ from django.utils import timezone
 from salesops.crm.models import Activity, Customer, Opportunity, Stage
 from salesops.crm.models.choices import Tier
 from salesops.crm.selectors.accounts import overdue_q, tier_standards
-from salesops.insights.models import AlertRule
-from salesops.insights.percentiles import stage_percentiles, tier_percentiles
+from salesops.insights.models import AlertRule, StageLimit
+from salesops.insights.percentiles import Limit, Limits
+from salesops.insights.services.limits import (
+    FRESH_FOR,
+    learned_with,
+    open_stages,
+    stage_limits_learn,
+)
 from salesops.targets.models import KpiDefinition, Target
 from salesops.targets.selectors import attach
 
@@ -55,44 +62,43 @@ def _days(delta: timedelta) -> int:
     return max(0, delta.days)
 
 
+def _moment(value: datetime | None) -> str:
+    """A moment as the alert's detail keeps it: ISO 8601 in UTC (the same from either database
+    and whichever zone it was given in)."""
+    return value.astimezone(UTC).isoformat() if value else ""
+
+
 # --- stuck deals --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Limit:
-    """How long a stay may last before it is unusual, and what that was learned from."""
+def _stored_limits(rule: AlertRule, stages: list[int], now: datetime) -> Limits | None:
+    """The rule's stored limits if fresh: learned less than FRESH_FOR before `now` (or after
+    it), with the rule's current settings, for every current open stage and tier; else None."""
+    rows = StageLimit.objects.filter(rule=rule).values_list(
+        "stage_id", "tier", "limit_us", "basis", "samples", "learned_at",
+        "percentile", "min_samples", "days",
+    )  # fmt: skip
+    settings = learned_with(rule)
+    limits: Limits = {}
+    for stage_id, tier, micros, basis, samples, at, *used in rows:
+        if tuple(used) != settings or at <= now - FRESH_FOR:
+            return None
+        limits[(stage_id, tier)] = Limit(timedelta(microseconds=micros), basis, samples, at)
+    wanted = {(stage_id, tier) for stage_id in stages for tier in Tier.values}
+    return limits if set(limits) == wanted else None
 
-    limit: timedelta
-    basis: str  # "tier", "stage" or "fixed"
-    samples: int
 
-
-def stage_limits(rule: AlertRule) -> dict[tuple[int, str], Limit]:
-    """The limit for every open stage and customer tier (two queries; a third when a tier has
-    too few finished stays and its stage's percentile over every tier is needed)."""
-    pct, least = rule.percentile or 90, rule.min_samples or 1
-    fixed = timedelta(days=rule.days or 30)
-    stages = list(Stage.objects.filter(kind=Stage.Kind.OPEN).values_list("pk", flat=True))
-    by_tier = tier_percentiles(pct, stages)
-    thin = [s for s in stages if any(by_tier.get((s, t), (0, 0))[1] < least for t in Tier.values)]
-    by_stage = stage_percentiles(pct, thin)
-    limits: dict[tuple[int, str], Limit] = {}
-    for stage_id in stages:
-        for tier in Tier.values:
-            p, n = by_tier.get((stage_id, tier), (None, 0))
-            if p is not None and n >= least:
-                limits[(stage_id, tier)] = Limit(p, "tier", n)
-                continue
-            p, n = by_stage.get((stage_id,), (None, 0))
-            limits[(stage_id, tier)] = (
-                Limit(p, "stage", n) if p is not None and n >= least else Limit(fixed, "fixed", 0)
-            )
-    return limits
+def stage_limits(rule: AlertRule, now: datetime | None = None) -> Limits:
+    """The limit for every open stage and customer tier: the rule's stored limits while they
+    are fresh (two small queries), else learned from the finished stays and stored."""
+    now = now or timezone.now()
+    stored = _stored_limits(rule, open_stages(), now)
+    return stored if stored is not None else stage_limits_learn(rule=rule, now=now)
 
 
 def stuck_deals(rule: AlertRule, now: datetime) -> Findings:
     """Open deals in their stage for longer than the limit of their stage and tier."""
-    limits = stage_limits(rule)
+    limits = stage_limits(rule, now)
     q = Q(pk__in=[])
     for (stage_id, tier), limit in limits.items():
         q |= Q(stage_id=stage_id, customer__tier=tier, stage_entered_at__lt=now - limit.limit)
@@ -114,6 +120,7 @@ def stuck_deals(rule: AlertRule, now: datetime) -> Findings:
                 "basis": limit.basis,
                 "samples": limit.samples,
                 "percentile": rule.percentile,
+                "learned_at": _moment(limit.learned_at),
             },
             opportunity_id=row["pk"],
         )

@@ -1,8 +1,9 @@
 """Insights background tasks, each safe to run twice.
 
 Schedule them with cron or a systemd timer through their management commands:
-`salesops insights_scan` (daily, or hourly), `salesops insights_digest` (daily, after the scan)
-and `salesops insights_snapshot` (weekly; a second run in the same week replaces the week's).
+`salesops insights_scan` (daily, or hourly), `salesops insights_digest` (daily, after the scan),
+`salesops insights_learn_limits` (nightly, before the first scan of the day) and
+`salesops insights_snapshot` (weekly; a second run in the same week replaces the week's).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from django_tasks import task
 from salesops.insights.services.alerts import alert_scan
 from salesops.insights.services.digest import alert_digest_send
 from salesops.insights.services.forecast import forecast_snapshot_take
+from salesops.insights.services.limits import stage_limits_learn_all
 
 
 @task()
@@ -29,6 +31,12 @@ def alert_scan_task() -> dict[str, int]:
 def alert_digest_task() -> int:
     """Email each person their new alerts; returns the number of emails sent."""
     return alert_digest_send()
+
+
+@task()
+def stage_limits_learn_task() -> dict[str, int]:
+    """Learn the stuck-deal rules' stage limits; returns how many each rule stored."""
+    return stage_limits_learn_all()
 
 
 @task()

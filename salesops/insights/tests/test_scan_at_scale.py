@@ -5,7 +5,7 @@ the number of alerts."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
@@ -63,7 +63,8 @@ def test_the_percentile_is_the_exact_nearest_rank(cast: Any, now: Any) -> None:
     found = Alert.objects.get(rule=rule, resolved_at=None)
     assert found.opportunity_id == late.pk
     assert found.detail == {"stage": "need", "tier": "key", "days": 14, "limit_days": 14.0,
-                            "basis": "tier", "samples": 25, "percentile": 56}  # fmt: skip
+                            "basis": "tier", "samples": 25, "percentile": 56,
+                            "learned_at": now.astimezone(UTC).isoformat()}  # fmt: skip
 
 
 def test_the_stage_percentile_ranks_every_tier_together(cast: Any, now: Any) -> None:
