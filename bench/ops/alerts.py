@@ -10,6 +10,12 @@ phase of every rule and compares it with the limits. The writing phase is report
 an hour later that keeps them) inside a transaction rolled back afterwards, so the benchmark
 database never keeps alerts and every run starts from the same state.
 
+The stuck-deal rule reads limits learned beforehand and stored (services/limits.py): the scan
+and the rule's own operation learn them in `prepare` (not timed; the state the nightly command
+leaves, so the limits are fresh and no run ranks a stay), and both sides then read the same
+stored limits. "alert: learn stage limits" measures the learning itself — the service against
+the hand-written percentile SQL and the same writes — in a transaction rolled back afterwards.
+
 "Now" is the generated data's now: 11:00 local time on the anchor day.
 """
 
@@ -17,24 +23,25 @@ from __future__ import annotations
 
 import time as clock
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_date
 
 from bench.data.clock import LOCAL
-from bench.harness import ALERT_RULE, ALERT_SCAN, Op, register
+from bench.harness import ALERT_RULE, ALERT_SCAN, REPORT, Op, register
+from bench.ops.moments import days, param, read
 from bench.ops.sql import local_day, pg, rows
+from bench.ops.stuck import MICRO, learn_limit, stuck_limit
 from salesops.core.periods import Period
-from salesops.crm.models.choices import Tier
 from salesops.insights.models import AlertRule
-from salesops.insights.percentiles import NUDGE
 from salesops.insights.scan import Finding, rule_findings
 from salesops.insights.services.alerts import alert_scan
+from salesops.insights.services.limits import stage_limits_learn
 
 TENTH = Decimal("0.1")
 OPEN = "SELECT id FROM crm_stage WHERE kind = 'open'"
@@ -44,28 +51,8 @@ def _now(ctx: Any) -> datetime:
     return datetime.combine(ctx.anchor, time(11), LOCAL)
 
 
-def _param(value: datetime) -> Any:
-    """A moment as the backend compares it (SQLite: naive UTC text)."""
-    return connection.ops.adapt_datetimefield_value(value)
-
-
-def _read(value: Any) -> datetime | None:
-    """A timestamp of a raw row as an aware datetime (SQLite gives naive UTC ones, or text for
-    computed columns)."""
-    if value is None:
-        return None
-    parsed = value if isinstance(value, datetime) else parse_datetime(value)
-    assert parsed is not None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def _day(value: Any) -> str:
     return value.isoformat() if isinstance(value, date) else str(parse_date(value))
-
-
-def _days(now: datetime, since: datetime | None) -> int:
-    assert since is not None
-    return max(0, (now - since).days)
 
 
 def _money(cents: int) -> str:
@@ -74,95 +61,6 @@ def _money(cents: int) -> str:
 
 def _normal(found: dict[str, Finding]) -> dict[str, Any]:
     return {key: (f.owner_id, f.detail) for key, f in found.items()}
-
-
-# --- stuck deals ---------------------------------------------------------------------------------
-
-STAYS = (
-    "SELECT h.stage_id{tier}, {length} AS dur FROM crm_stagehistory h{join}"
-    f" WHERE h.left_at IS NOT NULL AND h.stage_id IN ({OPEN})"
-)
-TIER = (
-    " JOIN crm_opportunity o ON o.id = h.opportunity_id JOIN crm_customer c ON c.id = o.customer_id"
-)
-
-
-def _micros(column: str) -> str:
-    """SQLite: a stored UTC timestamp as exact integer microseconds."""
-    return (
-        f"(CAST(strftime('%%s', {column}) AS INTEGER) * 1000000"
-        f" + CAST(substr({column}, 21) AS INTEGER))"
-    )
-
-
-def _ranked(pct: int, by_tier: bool, thin: str = "") -> dict[tuple[Any, ...], tuple[Any, int]]:
-    """{(stage, tier) or (stage,): (nearest-rank percentile length, stays)} (one query)."""
-    keys = "stage_id, tier" if by_tier else "stage_id"
-    parts = {"tier": ", c.tier" if by_tier else "", "join": TIER if by_tier else ""}
-    if pg():
-        stays = STAYS.format(length="h.left_at - h.entered_at", **parts) + thin
-        sql = (f"SELECT {keys}, COUNT(*), percentile_disc(%s) WITHIN GROUP (ORDER BY dur)"
-               f" FROM ({stays}) st GROUP BY {keys}")  # fmt: skip
-        found = rows(sql, [pct / 100 - NUDGE])
-    else:
-        stays = STAYS.format(length=f"{_micros('h.left_at')} - {_micros('h.entered_at')}", **parts)
-        sql = (f"SELECT {keys}, n, dur FROM (SELECT {keys}, dur, ROW_NUMBER() OVER w AS r,"
-               " COUNT(*) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS n"
-               f" FROM ({stays + thin}) st WINDOW w AS (PARTITION BY {keys} ORDER BY dur)) x"
-               " WHERE r = (n * %s + 99) / 100")  # fmt: skip
-        found = [(*r[:-1], timedelta(microseconds=r[-1])) for r in rows(sql, [pct])]
-    return {tuple(r[:-2]): (r[-1], r[-2]) for r in found}
-
-
-def _limits(rule: AlertRule) -> dict[tuple[int, str], tuple[timedelta, str, int]]:
-    """Each open stage and tier's limit, basis and samples: the tier's percentile, else the
-    stage's (asked only for stages with a thin tier), else the fixed days."""
-    pct, least = rule.percentile or 90, rule.min_samples or 1
-    stages = [r[0] for r in rows(OPEN)]
-    by_tier = _ranked(pct, True)
-    thin = [s for s in stages if any(by_tier.get((s, t), (0, 0))[1] < least for t in Tier.values)]
-    ids = ", ".join(str(int(s)) for s in thin)
-    by_stage = _ranked(pct, False, f" AND h.stage_id IN ({ids})") if thin else {}
-    limits = {}
-    for stage, tier in ((s, t) for s in stages for t in Tier.values):
-        span, n = by_tier.get((stage, tier), (None, 0))
-        basis = "tier"
-        if n < least:
-            (span, n), basis = by_stage.get((stage,), (None, 0)), "stage"
-        if n < least:
-            span, n, basis = timedelta(days=rule.days or 30), 0, "fixed"
-        limits[(stage, tier)] = (span, basis, n)
-    return limits
-
-
-def stuck_limit(rule: AlertRule, now: datetime) -> dict[str, Any]:
-    """Open deals in their stage longer than their stage and tier's limit (two or three queries:
-    the limits, then the deals joined to them as a VALUES list)."""
-    limits = _limits(rule)
-    values = ", ".join(["(%s, %s, %s)"] * len(limits))
-    now_param: Any = now
-    late = "o.stage_entered_at < %s - lim.column3"
-    if not pg():
-        late = f"{_micros('o.stage_entered_at')} < %s - lim.column3"
-        now_param = int(now.timestamp()) * 1_000_000
-    spans = [(stage, tier, span if pg() else span // timedelta(microseconds=1))
-             for (stage, tier), (span, _basis, _n) in limits.items()]  # fmt: skip
-    found = rows(
-        "SELECT o.id, o.owner_id, s.code, o.stage_id, c.tier, o.stage_entered_at"
-        " FROM crm_opportunity o JOIN crm_stage s ON s.id = o.stage_id AND s.kind = 'open'"
-        f" JOIN crm_customer c ON c.id = o.customer_id JOIN (VALUES {values}) AS lim"
-        " ON lim.column1 = o.stage_id AND lim.column2 = c.tier"
-        f" WHERE o.closed_at IS NULL AND {late}",
-        [*(x for span in spans for x in span), now_param],
-    )
-    result = {}
-    for pk, owner, code, stage, tier, entered in found:
-        span, basis, samples = limits[(stage, tier)]
-        detail = {"stage": code, "tier": tier, "days": _days(now, _read(entered)),
-                  "limit_days": round(span / timedelta(days=1), 1), "basis": basis,
-                  "samples": samples, "percentile": rule.percentile}  # fmt: skip
-        result[f"opportunity:{pk}"] = (owner, detail)
-    return result
 
 
 # --- customers, slips, idle large deals ----------------------------------------------------------
@@ -182,11 +80,11 @@ def uncontacted_limit(rule: AlertRule, now: datetime) -> dict[str, Any]:
         f" WHERE c.tier IN ({', '.join(['%s'] * len(tiers))}) AND c.owner_id IS NOT NULL"
         " AND c.merged_into_id IS NULL AND c.status <> 'lost'"
         f" AND COALESCE(c.last_contact_at, c.owned_since, c.created_at) <= {cutoff}",
-        [*tiers, _param(now)],
+        [*tiers, param(now)],
     )
     return {
         f"customer:{pk}": (owner, {"tier": tier, "max_days": max_days, "never": last is None,
-                                   "days": _days(now, _read(last or since or created))})
+                                   "days": days(now, read(last or since or created))})
         for pk, owner, tier, last, since, created, max_days in found
     }  # fmt: skip
 
@@ -206,7 +104,7 @@ def slipped_limit(rule: AlertRule, now: datetime) -> dict[str, Any]:
 
 def idle_limit(rule: AlertRule, now: datetime) -> dict[str, Any]:
     """Large open deals older than `days` with no activity done since (one query)."""
-    cutoff = _param(now - timedelta(days=rule.days or 14))
+    cutoff = param(now - timedelta(days=rule.days or 14))
     assert rule.min_amount is not None
     found = rows(
         f"SELECT id, owner_id, amount, created_at, last, {local_day('last')} FROM ("
@@ -218,7 +116,7 @@ def idle_limit(rule: AlertRule, now: datetime) -> dict[str, Any]:
     )
     return {
         f"opportunity:{pk}": (owner, {"amount": _money(amount), "last_activity": _day(day) if day
-                                      else "", "days": _days(now, _read(last or created))})
+                                      else "", "days": days(now, read(last or created))})
         for pk, owner, amount, created, last, day in found
     }  # fmt: skip
 
@@ -269,7 +167,7 @@ def pace_limit(rule: AlertRule, now: datetime) -> dict[str, Any]:
     after = datetime.combine(period.end + timedelta(days=1), time.min, LOCAL)
     found = rows(
         PACE.format(day=local_day("o.closed_at")),
-        [_param(first), _param(after), rule.kpi_code, period.key],
+        [param(first), param(after), rule.kpi_code, period.key],
     )
     result = {}
     for pk, owner, value, phasing, total_won in found:
@@ -301,6 +199,8 @@ def _rules() -> list[AlertRule]:
 
 
 def scan_product(ctx: Any) -> dict[str, Any]:
+    """Every active rule's findings, as the hourly scan computes them: the stuck-deal limits are
+    fresh (learned in the op's `prepare`), so they are read, not learned."""
     now = _now(ctx)
     return {rule.code: _normal(rule_findings(rule, now)) for rule in _rules()}
 
@@ -327,7 +227,33 @@ def scan_writes(ctx: Any, answer: Any) -> dict[str, Any]:
     return extra
 
 
-def _rule_op(code: str, title: str) -> Op:
+def _learned(ctx: Any) -> None:
+    """Learn the stuck-deal rule's limits as at the data's now (not timed): the state the
+    nightly `insights_learn_limits` leaves, in which the hourly scan reads fresh limits."""
+    stage_limits_learn(rule=AlertRule.objects.get(code="stuck-deal"), now=_now(ctx))
+
+
+def _rolled_back(fn: Callable[[AlertRule, datetime], dict[str, Any]]) -> Callable[[Any], Any]:
+    """Run a learning of the stuck-deal rule's limits in a transaction rolled back afterwards
+    (the rollback is timed too; it is cheap)."""
+
+    def run(ctx: Any) -> dict[str, Any]:
+        with transaction.atomic():
+            answer = fn(AlertRule.objects.get(code="stuck-deal"), _now(ctx))
+            transaction.set_rollback(True)
+        return answer
+
+    return run
+
+
+def learn_product(rule: AlertRule, now: datetime) -> dict[str, Any]:
+    """The learning service's limits, as the limit's answer normalises them."""
+    limits = stage_limits_learn(rule=rule, now=now)
+    return {f"{stage}:{tier}": (lim.limit // MICRO, lim.basis, lim.samples)
+            for (stage, tier), lim in limits.items()}  # fmt: skip
+
+
+def _rule_op(code: str, title: str, prepare: Callable[[Any], None] | None = None) -> Op:
     def product(ctx: Any) -> dict[str, Any]:
         return _normal(rule_findings(AlertRule.objects.get(code=code), _now(ctx)))
 
@@ -338,7 +264,8 @@ def _rule_op(code: str, title: str) -> Op:
     def extra(ctx: Any, answer: Any) -> dict[str, Any]:
         return {"findings": len(answer)}
 
-    return Op(f"alert rule: {title}", "alerts", product, limit, ALERT_RULE, repeat=3, extra=extra)
+    return Op(f"alert rule: {title}", "alerts", product, limit, ALERT_RULE, repeat=3, extra=extra,
+              prepare=prepare)  # fmt: skip
 
 
 register(
@@ -350,8 +277,17 @@ register(
         ALERT_SCAN,
         repeat=3,
         extra=scan_writes,
+        prepare=_learned,
     ),
-    _rule_op("stuck-deal", "stuck deals (stage percentile)"),
+    _rule_op("stuck-deal", "stuck deals (stage percentile)", prepare=_learned),
+    Op(
+        "alert: learn stage limits",
+        "alerts",
+        _rolled_back(learn_product),
+        _rolled_back(learn_limit),
+        REPORT,
+        repeat=3,
+    ),
     _rule_op("key-customer-uncontacted", "key customers uncontacted"),
     _rule_op("core-customer-uncontacted", "core customers uncontacted"),
     _rule_op("behind-pace", "behind pace"),
