@@ -96,6 +96,18 @@ def stage_limits(rule: AlertRule, now: datetime | None = None) -> Limits:
     return stored if stored is not None else stage_limits_learn(rule=rule, now=now)
 
 
+def _limit_facts(rule: AlertRule, limit: Limit) -> dict[str, Any]:
+    """What a stuck deal's alert records about its limit (the same for every deal of a stage
+    and tier, so worked out once per limit, not per deal)."""
+    return {
+        "limit_days": round(limit.limit / timedelta(days=1), 1),
+        "basis": limit.basis,
+        "samples": limit.samples,
+        "percentile": rule.percentile,
+        "learned_at": _moment(limit.learned_at),
+    }
+
+
 def stuck_deals(rule: AlertRule, now: datetime) -> Findings:
     """Open deals in their stage for longer than the limit of their stage and tier."""
     limits = stage_limits(rule, now)
@@ -105,24 +117,16 @@ def stuck_deals(rule: AlertRule, now: datetime) -> Findings:
     rows = (
         _open_deals()
         .filter(q)
-        .values("pk", "owner_id", "stage_id", "stage__code", "customer__tier", "stage_entered_at")
+        .values_list(
+            "pk", "owner_id", "stage_id", "stage__code", "customer__tier", "stage_entered_at"
+        )
     )
+    facts = {key: _limit_facts(rule, limit) for key, limit in limits.items()}
     found: Findings = {}
-    for row in rows:
-        limit = limits[(row["stage_id"], row["customer__tier"])]
-        found[f"opportunity:{row['pk']}"] = Finding(
-            row["owner_id"],
-            {
-                "stage": row["stage__code"],
-                "tier": row["customer__tier"],
-                "days": _days(now - row["stage_entered_at"]),
-                "limit_days": round(limit.limit / timedelta(days=1), 1),
-                "basis": limit.basis,
-                "samples": limit.samples,
-                "percentile": rule.percentile,
-                "learned_at": _moment(limit.learned_at),
-            },
-            opportunity_id=row["pk"],
+    for pk, owner_id, stage_id, code, tier, entered in rows:
+        detail = {"stage": code, "tier": tier, "days": _days(now - entered)}
+        found[f"opportunity:{pk}"] = Finding(
+            owner_id, detail | facts[(stage_id, tier)], opportunity_id=pk
         )
     return found
 
