@@ -97,20 +97,27 @@ def learn_limit(rule: AlertRule, now: datetime) -> dict[str, Any]:
 
 
 def _joined(rule: AlertRule, limits: dict[Any, Any], now: datetime) -> tuple[str, list[Any]]:
-    """The limits as the deals query joins them (alias lim), its condition and parameters.
-    PostgreSQL: a VALUES list, which the planner sizes right (a join to the freshly written
-    table, which it has no statistics for, starts from every customer). SQLite: the table,
-    lengths in integer microseconds."""
+    """The limits as the deals query joins them (alias lim), its conditions and parameters.
+    Each stage's shortest limit bounds its deals' entry first (a range of the open deals'
+    stage index). PostgreSQL joins a VALUES list, which the planner sizes right (a join to the
+    freshly written table, which it has no statistics for, starts from every customer); SQLite
+    joins the table, lengths in integer microseconds."""
+    least: dict[int, int] = {}
+    for (stage, _tier), (micros, *_rest) in limits.items():
+        least[stage] = min(least.get(stage, micros), micros)
+    first = " OR ".join(["(o.stage_id = %s AND o.stage_entered_at < %s)"] * len(least))
+    bounds = [x for stage, micros in least.items() for x in (stage, param(now - micros * MICRO))]
+    where = f" WHERE o.closed_at IS NULL AND ({first}) AND "
     if pg():
         values = ", ".join(["(%s, %s, %s)"] * len(limits))
         spans = [x for (stage, tier), (micros, *_r) in limits.items()
                  for x in (stage, tier, micros * MICRO)]  # fmt: skip
-        return (f"(VALUES {values}) AS lim ON lim.column1 = o.stage_id AND lim.column2 = c.tier"
-                " WHERE o.stage_entered_at < %s - lim.column3", [*spans, now])  # fmt: skip
+        join = f"(VALUES {values}) AS lim ON lim.column1 = o.stage_id AND lim.column2 = c.tier"
+        return f"{join}{where}o.stage_entered_at < %s - lim.column3", [*spans, *bounds, now]
     return (
         "insights_stagelimit lim ON lim.rule_id = %s AND lim.stage_id = o.stage_id"
-        f" AND lim.tier = c.tier WHERE {_micros('o.stage_entered_at')} < %s - lim.limit_us",
-        [rule.pk, int(now.timestamp()) * 1_000_000],
+        f" AND lim.tier = c.tier{where}{_micros('o.stage_entered_at')} < %s - lim.limit_us",
+        [rule.pk, *bounds, int(now.timestamp()) * 1_000_000],
     )
 
 
@@ -127,7 +134,7 @@ def stuck_limit(rule: AlertRule, now: datetime) -> dict[str, Any]:
     found = rows(
         "SELECT o.id, o.owner_id, s.code, o.stage_id, c.tier, o.stage_entered_at"
         " FROM crm_opportunity o JOIN crm_stage s ON s.id = o.stage_id AND s.kind = 'open'"
-        f" JOIN crm_customer c ON c.id = o.customer_id JOIN {join} AND o.closed_at IS NULL",
+        f" JOIN crm_customer c ON c.id = o.customer_id JOIN {join}",
         params,
     )
     result = {}
