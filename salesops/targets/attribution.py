@@ -2,10 +2,11 @@
 
 The rule: the owner's assignment covering that day — the one that started last when several
 do — else the owner's current unit. Evaluated per row in SQL that is a correlated subquery with
-a date cast for every record, which costs seconds over a year of a thousand people's deals. Here the rule is applied once per window instead: the assignment
-history (small) becomes *stints* — a person in a unit over a range of local days — and a record
-set is then filtered by plain owner ids and date bounds, or grouped by owner (and, for the few
-people who changed unit inside the window, by stint) and mapped to units in Python.
+a date cast for every record, which costs seconds over a year of a thousand people's deals.
+Here the rule is applied once per window instead: the assignment history (small) becomes
+*stints* — a person in a unit over a range of local days — and a record set is then filtered
+by plain owner ids and date bounds, or grouped by owner (and, for the few people who changed
+unit inside the window, by stint) and mapped to units in Python.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db.models import Count, F, Q, Sum
 
+from salesops.core import idlists
 from salesops.targets import kpis
 from salesops.targets.kpis import SOURCES, Components
 
@@ -52,10 +53,12 @@ def _together(group: list[Any], start: date, end: date, owners: Any) -> dict[str
         kpis.in_range(source, group[0].date_field, start, end)
     )
     qs = qs.filter(reduce(or_, (_own_rows(k) for k in group)))
+    keep = None
     if owners is not None:
-        qs = qs.filter(kpi_owner__in=owners)
+        qs, keep = idlists.narrow(qs, "kpi_owner", owners)
     values: dict[str, dict[int, Any]] = {k.code: {} for k in group}
-    for row in qs.order_by().values("kpi_owner").annotate(**_aggregates(group)):
+    rows = qs.order_by().values("kpi_owner").annotate(**_aggregates(group))
+    for row in idlists.kept(rows, "kpi_owner", keep):
         for i, kpi in enumerate(group):
             parts = Components(kpis.as_decimal(row.get(f"t{i}")), row[f"n{i}"], row.get(f"u{i}", 0))
             if parts.n:

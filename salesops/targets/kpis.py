@@ -34,6 +34,7 @@ from django.db.models.functions import Trunc
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from salesops.core import idlists
 from salesops.core.localtime import local_date, local_trunc
 from salesops.core.money import CENT
 from salesops.core.periods import Period
@@ -325,9 +326,9 @@ def _grouped_rows(
 
     source = SOURCES[kpi.source]
     aware = kpi.date_field in source.datetime_fields
-    qs = records(kpi, start, end)
+    qs, keep = records(kpi, start, end), None
     if owners is not None:
-        qs = qs.filter(kpi_owner__in=owners)
+        qs, keep = idlists.narrow(qs, "kpi_owner", owners)
     keys = ["kpi_owner"]
     if info is not None:
         qs = attribution.with_stint(qs, info, kpi.date_field, aware)
@@ -336,7 +337,7 @@ def _grouped_rows(
         expr = local_trunc(kpi.date_field, bucket) if aware else Trunc(kpi.date_field, bucket)
         qs = qs.annotate(kpi_bucket=expr)
         keys.append("kpi_bucket")
-    return qs.order_by().values(*keys).annotate(**aggregates(kpi))  # type: ignore[no-any-return]
+    return idlists.kept(qs.order_by().values(*keys).annotate(**aggregates(kpi)), "kpi_owner", keep)
 
 
 def _parts(row: dict[str, Any]) -> Components:

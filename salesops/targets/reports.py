@@ -74,7 +74,7 @@ def team_table(
         )
     by_owner = {(t.kpi_id, t.owner_user_id): t for t in found}
     rows = [Row(p, []) for p in people]
-    computed = people_values([k for k in kpi_list if not k.is_manual], period, people_qs)
+    computed = people_values([k for k in kpi_list if not k.is_manual], period, ids)
     for kpi in kpi_list:
         values = _manual_by_person(kpi, period, ids) if kpi.is_manual else computed[kpi.code]
         for row in rows:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Max, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 
+from salesops.core import idlists
 from salesops.crm.models import Activity, Stage
 from salesops.insights import metrics
 from salesops.insights.lens import Lens, Window
@@ -108,6 +109,7 @@ def alert_counts(lens: Lens, owners: Any) -> dict[int, int]:
 
 def last_coaching(owners: Any) -> dict[int, Any]:
     """When each person last had a coaching visit done with them (one query)."""
-    qs = Activity.objects.filter(owner__in=owners, is_coaching=True, status=Activity.Status.DONE)
-    rows = qs.values("owner_id").annotate(last=Max("done_at")).values_list("owner_id", "last")
-    return dict(rows)
+    qs: QuerySet = Activity.objects.filter(is_coaching=True, status=Activity.Status.DONE)
+    qs, keep = idlists.narrow(qs, "owner_id", owners)
+    rows = qs.values("owner_id").annotate(last=Max("done_at"))
+    return {row["owner_id"]: row["last"] for row in idlists.kept(rows, "owner_id", keep)}
