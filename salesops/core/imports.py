@@ -6,7 +6,7 @@ row of text into values or raise RowError naming the column) and `save_row` (cre
 through the app's services). `run` reads the file, cleans every row, and then — unless it is a
 preview — saves inside one transaction: in "all" mode any bad row saves nothing; in "skip"
 mode the good rows are saved and the bad ones reported. An importer of large files overrides
-`save_rows` to write many rows at once (bulk inserts) instead of one `save_row` per row.
+`save_rows` to write many rows at once (core.bulk) instead of one `save_row` per row.
 """
 
 from __future__ import annotations
@@ -15,15 +15,13 @@ import csv
 import functools
 import gc
 import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connection, models, transaction
-from django.db.models import Model
-from django.db.transaction import TransactionManagementError
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -136,7 +134,7 @@ class Importer:
     def _clean(self, line: int, raw: dict[str, str]) -> tuple[dict[str, Any] | None,
                                                                  list[ImportProblem]]:  # fmt: skip
         values = self.map_header(raw)
-        missing = [c for c in self.columns if c.required and not values.get(c.key)]
+        missing = [c for c in self.required if not values.get(c.key)]
         if missing:
             return None, [ImportProblem(line, str(c.label), _("This column is required."))
                           for c in missing]  # fmt: skip
@@ -146,6 +144,11 @@ class Importer:
             return None, [ImportProblem(line, self.label_of(exc.column), exc.message)]
         except ValidationError as exc:
             return None, _problems(line, exc, self.label_of)
+
+    @functools.cached_property
+    def required(self) -> list[Column]:
+        """The columns every row must fill."""
+        return [c for c in self.columns if c.required]
 
     def label_of(self, key: str) -> str:
         return next((str(c.label) for c in self.columns if c.key == key), key)
@@ -215,83 +218,3 @@ def _problems(line: int, exc: ValidationError, label_of: Any) -> list[ImportProb
     if hasattr(exc, "error_dict"):
         return [ImportProblem(line, label_of(f), " ".join(m)) for f, m in exc.message_dict.items()]
     return [ImportProblem(line, "", " ".join(exc.messages))]
-
-
-def insert_rows(
-    model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
-) -> list[Any]:
-    """Insert many rows of `model` (values in the order of `columns`, as the model's fields hold
-    them) and return their new ids in row order. For importers: the ORM's bulk_create spends
-    most of a large import preparing each value through its field, which plain text, numbers
-    and ids do not need. PostgreSQL takes the rows with COPY, ids drawn from the table's
-    sequence first; SQLite with one prepared INSERT run for every row (executemany), the ids
-    being the consecutive ones after the table's last (SQLite numbers new rows so, and no one
-    else may insert while this transaction writes). Call it inside a transaction."""
-    if not connection.in_atomic_block:
-        raise TransactionManagementError("insert_rows() runs inside a transaction.")
-    fields = [model._meta.get_field(name) for name in columns]
-    prepare = [_preparer(field) for field in fields]
-    insert = _copy if connection.vendor == "postgresql" else _executemany
-    ids: list[Any] = []
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), BATCH):
-            batch = [[p(v) if p else v for p, v in zip(prepare, row, strict=True)]
-                     for row in rows[start : start + BATCH]]  # fmt: skip
-            ids += insert(cursor, model, fields, batch)
-    return ids
-
-
-BATCH = 10_000
-
-
-def _names(model: type[Model], fields: list[Any]) -> tuple[str, str, str]:
-    """The quoted table, primary key and field column names (the model's own)."""
-    quote = connection.ops.quote_name
-    pk = quote(model._meta.pk.column)  # type: ignore[union-attr]
-    return quote(model._meta.db_table), pk, ", ".join(quote(f.column) for f in fields)
-
-
-class InsertError(DatabaseError):
-    """The database did not number the inserted rows as expected."""
-
-
-def _executemany(
-    cursor: Any, model: type[Model], fields: list[Any], batch: list[list[Any]]
-) -> list[Any]:
-    table, pk, names = _names(model, fields)
-    marks = ", ".join(["%s"] * len(fields))
-    cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", batch)  # noqa: S608
-    cursor.execute("SELECT last_insert_rowid()")
-    last = cursor.fetchone()[0]
-    first = last - len(batch) + 1
-    cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE {pk} >= %s", [first])  # noqa: S608
-    if cursor.fetchone()[0] != len(batch):
-        raise InsertError(f"{table}: the new rows are not numbered {first} to {last}.")
-    return list(range(first, last + 1))
-
-
-def _copy(cursor: Any, model: type[Model], fields: list[Any], batch: list[list[Any]]) -> list[Any]:
-    table, pk, names = _names(model, fields)
-    cursor.execute(
-        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-        [table, model._meta.pk.column, len(batch)],  # type: ignore[union-attr]
-    )
-    ids = sorted(r[0] for r in cursor.fetchall())
-    with cursor.cursor.copy(f"COPY {table} ({pk}, {names}) FROM STDIN") as copy:
-        for new_id, row in zip(ids, batch, strict=True):
-            copy.write_row([new_id, *row])
-    return ids
-
-
-PLAIN_FIELDS = (models.CharField, models.TextField, models.ForeignKey, models.BooleanField)
-
-
-def _preparer(field: Any) -> Callable[[Any], Any] | None:
-    """How a value becomes a query parameter: unchanged for text, ids and booleans; the field's
-    own preparation otherwise (remembered for repeated values such as one timestamp)."""
-    if type(field) in PLAIN_FIELDS:
-        return None
-    prepare = functools.partial(field.get_db_prep_save, connection=connection)
-    if isinstance(field, models.DateField | models.DateTimeField):
-        return functools.lru_cache(maxsize=16)(prepare)
-    return prepare

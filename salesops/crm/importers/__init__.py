@@ -58,16 +58,8 @@ class CrmImporter(Importer):
         return super()._clean(line, raw)
 
     def choice(self, column: str, value: str, choices: list[tuple[str, Any]]) -> str:
-        """The code of a choice written as its code or its label in any language. The names of
-        a column's choices are worked out on its first row (a column's choices are fixed)."""
-        cache: dict[str, dict[str, str]] = self.__dict__.setdefault("_choice_names", {})
-        names = cache.get(column)
-        if names is None:
-            names = cache[column] = {}
-            for code, label in reversed(choices):  # the first choice wins a shared name
-                names.update(dict.fromkeys(in_every_language(label), code))
-                names[code.lower()] = code
-        found = names.get(value.strip().lower())
+        """The code of a choice written as its code or its label in any language."""
+        found = self.choice_names(column, choices).get(value.strip().lower())
         if found is not None:
             return found
         allowed = ", ".join(str(label) for _code, label in choices)
@@ -76,6 +68,18 @@ class CrmImporter(Importer):
             translation.gettext("Unknown value “%(v)s”; use one of: %(a)s.")
             % {"v": value, "a": allowed},
         )
+
+    def choice_names(self, column: str, choices: list[tuple[str, Any]]) -> dict[str, str]:
+        """A column's choice codes by every lower-case name they go by (codes, and labels in
+        every language). Worked out on the column's first row: a column's choices are fixed."""
+        cache: dict[str, dict[str, str]] = self.__dict__.setdefault("_choice_names", {})
+        names = cache.get(column)
+        if names is None:
+            names = cache[column] = {}
+            for code, label in reversed(choices):  # the first choice wins a shared name
+                names.update(dict.fromkeys(in_every_language(label), code))
+                names[code.lower()] = code
+        return names
 
 
 def _stash_dir() -> Path:

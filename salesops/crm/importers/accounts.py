@@ -115,6 +115,8 @@ def _text(values: dict[str, str], *keys: str) -> dict[str, str]:
     return {key: values.get(key, "").strip() for key in keys}
 
 
+# A customer row's plain text cells.
+TEXT = ("name", "tax_number", "phone", "industry", "address")
 # What a cleaned customer row carries besides field values.
 NOT_FIELDS = frozenset(["existing", "owner", "keys"])
 
@@ -152,12 +154,20 @@ class CustomerImporter(AccountsImporter):
         """The customers the importer may see (read once, when a row first matches one)."""
         return set(Customer.objects.visible_to(self.actor).values_list("pk", flat=True))
 
+    @cached_property
+    def choice_columns(self) -> list[tuple[str, list[tuple[str, Any]], dict[str, str]]]:
+        """Each choice column with its choices and its codes by name (worked out once)."""
+        return [(key, choices, self.choice_names(key, choices))
+                for key, choices in self.CHOICES.items()]  # fmt: skip
+
     def clean_row(self, values: dict[str, str]) -> dict[str, Any]:
-        data: dict[str, Any] = _text(values, "name", "tax_number", "phone", "industry", "address")
-        for key, choices in self.CHOICES.items():
-            raw = values.get(key, "").strip()
-            data[key] = self.choice(key, raw, choices) if raw else ""
-        data["territory"] = self.territory(values.get("territory", ""))
+        get = values.get
+        data: dict[str, Any] = {key: get(key, "").strip() for key in TEXT}
+        for key, choices, names in self.choice_columns:
+            raw = get(key, "").strip()
+            code = names.get(raw.lower()) if raw else ""
+            data[key] = self.choice(key, raw, choices) if code is None else code
+        data["territory"] = self.territory(get("territory", ""))
         keys = Keys.of(data["name"], data["phone"], data["tax_number"])
         self.once("name", ("tax", keys.tax) if keys.tax else ("name", keys.name))
         existing = self.keys.by_key(keys)
@@ -167,42 +177,47 @@ class CustomerImporter(AccountsImporter):
                 raise RowError(
                     "name", _("It exists already and belongs to %(owner)s.") % {"owner": owner}
                 )
-            return {**data, "existing": existing}
+            data["existing"] = existing
+            return data
         matches = self.keys.duplicates(keys)
         if matches:
-            names = "; ".join(f"{m.name} ({m.owner}: {', '.join(m.reasons)})" for m in matches)
-            raise RowError("name", _("Looks like an existing customer: %(n)s.") % {"n": names})
-        owner = self.owner(values.get("owner", ""))
-        return {**data, "owner": owner, "existing": None, "keys": keys}
+            found = "; ".join(f"{m.name} ({m.owner}: {', '.join(m.reasons)})" for m in matches)
+            raise RowError("name", _("Looks like an existing customer: %(n)s.") % {"n": found})
+        data["owner"] = self.owner(get("owner", ""))
+        data["existing"], data["keys"] = None, keys
+        return data
 
     def save_rows(self, cleaned: list[tuple[int, dict[str, Any]]]) -> Iterator[Outcome]:
         """New customers are checked row by row in file order (a later row that looks like an
-        earlier one is refused, as when each row is saved alone) and inserted together;
-        matched customers are updated one by one through the service when a cell changed."""
-        self._stored = Customer.objects.select_related("territory").in_bulk(
-            [values["existing"] for _line, values in cleaned if values["existing"] is not None]
+        earlier one is refused, as when each row is saved alone) and inserted together, from
+        the row after the last matched one on as they are checked; matched customers are
+        updated one by one through the service when a cell changed."""
+        matched = [values["existing"] for _line, values in cleaned if values["existing"]]
+        self._stored = Customer.objects.select_related("territory", "owner").in_bulk(matched)
+        last_update = max((n for n, (_l, v) in enumerate(cleaned) if v["existing"]), default=-1)
+        new = customer_writes.NewCustomers(
+            actor=self.actor, assignable=self.assignable_ids, count=len(cleaned) - len(matched)
         )
-        new = customer_writes.NewCustomers(actor=self.actor, assignable=self.assignable_ids)
         lines: list[int] = []
-        for line, values in cleaned:
-            try:
-                if values["existing"] is None:
-                    new.add(self._new(new, values))
-                    lines.append(line)
-                    continue
-                outcome: str | ValidationError = self._update(values)
-            except ValidationError as exc:
-                outcome = exc
-            yield line, outcome
-        new.save()
+        with new:
+            for n, (line, values) in enumerate(cleaned):
+                if n > last_update:  # no query any more: the new rows go in as they come
+                    new.start()
+                try:
+                    if values["existing"] is None:
+                        new.add(self._new(new, values))
+                        lines.append(line)
+                        continue
+                    outcome: str | ValidationError = self._update(values)
+                except ValidationError as exc:
+                    outcome = exc
+                yield line, outcome
         yield from ((line, "created") for line in lines)
 
     def _new(self, new: customer_writes.NewCustomers, values: dict[str, Any]) -> dict[str, Any]:
         """A new customer checked as services.customer_create checks it (owner, fields, then
         look-alikes among all customers and the file's earlier rows)."""
-        given = {k: v for k, v in values.items() if v not in ("", None) and k not in NOT_FIELDS}
-        fields = {k: v for k, v in given.items() if k != "name"}
-        row = new.check(name=values["name"], owner=values["owner"], **fields)
+        row = new.check(values, owner=values["owner"])
         keys = values["keys"]  # the keys of the cleaned text, which check() keeps as it is
         matches = self.keys.duplicates(keys)
         if matches:
@@ -220,7 +235,7 @@ class CustomerImporter(AccountsImporter):
         outcome = self.save_changes(customer, data, update)
         if outcome == "updated":
             after = Keys.of(customer.name, customer.phone, customer.tax_number)
-            self.keys.changed(customer.pk, before, after, untaxed=customer.tax_number == "")
+            self.keys.changed(customer, before, after)
         return outcome
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils.translation import gettext as _
 
@@ -41,8 +41,7 @@ PHONE_IGNORED_RE = _any_of(PHONE_IGNORED)
 TAX_IGNORED_RE = _any_of(TAX_IGNORED)
 
 
-@dataclass(frozen=True)
-class Keys:
+class Keys(NamedTuple):
     """A customer's normalised name, phone and tax number (empty when it has none)."""
 
     name: str
@@ -79,14 +78,32 @@ class CustomerKeys:
         self.by_name: dict[str, list[int]] = {}
         self.by_phone: dict[str, list[int]] = {}
         self.untaxed: set[int] = set()  # customers whose tax number is empty
-        self.pending: dict[int, tuple[str, Any, Keys]] = {}  # new in this import: name, owner
+        # customers new or changed in this import: name, owner, keys
+        self.pending: dict[int, tuple[str, Any, Keys]] = {}
         self._next = 0
+        self._load()
+
+    def _load(self) -> None:
+        """Index every stored customer: a large import reads 100,000 of them, so the keys are
+        computed inline (no object per customer) and the ids, read in ascending order, are
+        appended (no sorted insertion)."""
+        names, phones, taxes, untaxed = self.by_name, self.by_phone, self.by_tax, self.untaxed
+        name_sub, phone_sub, tax_sub = (NAME_IGNORED_RE.sub, PHONE_IGNORED_RE.sub,
+                                        TAX_IGNORED_RE.sub)  # fmt: skip
         qs = Customer.objects.filter(merged_into__isnull=True).order_by("pk")
+        pk = 0
         for pk, name, phone, tax in qs.values_list("pk", "name", "phone", "tax_number").iterator(
             chunk_size=10_000
         ):
-            self._index(pk, Keys.of(name, phone, tax), untaxed=tax == "")
-            self._next = pk
+            if key := name_sub("", name).lower():
+                names.setdefault(key, []).append(pk)
+            if key := phone_sub("", phone):
+                phones.setdefault(key, []).append(pk)
+            if key := tax_sub("", tax).lower():
+                taxes.setdefault(key, []).append(pk)
+            elif not tax:
+                untaxed.add(pk)
+        self._next = pk
 
     def _indexes(self, keys: Keys) -> tuple[tuple[dict[str, list[int]], str], ...]:
         return (self.by_name, keys.name), (self.by_phone, keys.phone), (self.by_tax, keys.tax)
@@ -94,7 +111,11 @@ class CustomerKeys:
     def _index(self, pk: int, keys: Keys, *, untaxed: bool) -> None:
         for index, key in self._indexes(keys):
             if key:
-                bisect.insort(index.setdefault(key, []), pk)
+                ids = index.setdefault(key, [])
+                if ids and ids[-1] > pk:  # a stored customer changed: keep the ids in order
+                    bisect.insort(ids, pk)
+                else:
+                    ids.append(pk)
         if untaxed:
             self.untaxed.add(pk)
 
@@ -141,13 +162,16 @@ class CustomerKeys:
         self.pending[self._next] = (name, owner, keys)
         self._index(self._next, keys, untaxed=untaxed)
 
-    def changed(self, pk: int, before: Keys, after: Keys, *, untaxed: bool) -> None:
-        """A stored customer this import changed: index it under its new keys."""
+    def changed(self, customer: Customer, before: Keys, after: Keys) -> None:
+        """A stored customer this import changed: index it under its new keys, and remember
+        what a match shows of it (no query for it while new customers are being inserted)."""
+        pk = customer.pk
         for index, key in self._indexes(before):
             if key and pk in index.get(key, ()):
                 index[key].remove(pk)
         self.untaxed.discard(pk)
-        self._index(pk, after, untaxed=untaxed)
+        self._index(pk, after, untaxed=customer.tax_number == "")
+        self.pending[pk] = (customer.name, customer.owner, after)
 
 
 def _owner(owner: Any) -> str:

@@ -4,6 +4,7 @@ create nothing, and its number of queries does not grow with the file."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -12,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from salesops.core.audit import diff, snapshot
-from salesops.core.imports import insert_rows, read_table
+from salesops.core.bulk import insert_rows
+from salesops.core.imports import read_table
 from salesops.core.models import AuditEntry
 from salesops.crm.importers.accounts import CustomerImporter
 from salesops.crm.importers.customer_keys import Keys
@@ -152,3 +154,45 @@ def test_insert_rows_returns_the_new_ids_in_row_order(cast: Any) -> None:
 )
 def test_import_keys_are_the_selectors_keys(name: str, phone: str, tax: str) -> None:
     assert Keys.of(name, phone, tax) == Keys(name_key(name), phone_key(phone), tax_key(tax))
+
+
+def test_insert_rows_without_ids_takes_json_as_text(cast: Any) -> None:
+    now = timezone.now()
+    columns = ["at", "actor", "action", "object_type", "object_id", "object_repr", "changes",
+               "reason"]  # fmt: skip
+    rows = [[now, None, "create", "test.raw", str(n), f"Row {n}", f'{{"n": [null, {n}]}}', ""]
+            for n in range(3)]  # fmt: skip
+    assert insert_rows(AuditEntry, columns, rows, ids=False, raw=("changes",)) == []
+    saved = AuditEntry.objects.filter(object_type="test.raw").order_by("pk")
+    assert [(e.object_id, e.changes) for e in saved] == [
+        (str(n), {"n": [None, n]}) for n in range(3)
+    ]
+
+
+def test_audit_changes_are_the_text_django_writes(cast: Any, east: Any) -> None:
+    # given an imported customer
+    CustomerImporter(cast.manager).run(rows(many(1)))
+    imported = Customer.objects.get(name="Firm 1")
+    entry = AuditEntry.objects.get(object_type="crm.customer", object_id=str(imported.pk))
+    # then its changes read back as the service's, and are stored as Django stores them
+    assert entry.changes == diff({}, snapshot(imported))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT changes FROM core_auditentry WHERE id = %s", [entry.pk])
+        stored = cursor.fetchone()[0]
+    if connection.vendor == "sqlite":  # PostgreSQL keeps jsonb, not the text
+        assert stored == json.dumps(diff({}, snapshot(imported)))
+
+
+def test_new_rows_around_a_matched_one_are_created_in_file_order(cast: Any) -> None:
+    # a new row, then a row that updates an existing customer, then another new row
+    old = customer(cast.rep, name="Old Co", tax_number="T-1", phone="021-1")
+    text = "Name,Tax number,Phone\nFirst Co,T-2,021-2\nOld Co,T-1,021-9\nLast Co,T-3,021-3\n"
+    result = CustomerImporter(cast.rep).run(rows(text))
+    # then both new customers are created, in file order, each with its creation entry
+    assert (result.created, result.updated, result.problems) == (2, 1, [])
+    first, last = (Customer.objects.get(name=n) for n in ("First Co", "Last Co"))
+    assert first.pk < last.pk and Customer.objects.get(pk=old.pk).phone == "021-9"
+    created = AuditEntry.objects.filter(object_type="crm.customer", action="create")
+    assert sorted(created.values_list("object_id", flat=True)) == sorted(
+        [str(first.pk), str(last.pk)]
+    )
