@@ -27,6 +27,7 @@ from salesops.targets.selectors import attach, targets
 FIGURE_KPIS = ["won_revenue", "win_rate", "activities_done"]
 AT_RISK = ("at_risk", "off_track")
 COACHING_DAYS = 30
+FOCUS = 40  # people a large unit's dashboard lists (the full table is one click away)
 
 
 def _figures(lens: Lens, defs: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -204,10 +205,15 @@ def team_dashboard(lens: Lens) -> dict[str, Any]:
     status = _won_status(kpi_list, rows)
     figures = _team_figures(lens, defs, won_by, volume, by_stage)
     target = next(iter(unit_target.values()), None)
+    shown, shown_members = focus(rows, members, won_by)
+    coaching = _coaching_due(members, status, alert_n, common.last_coaching(ids), lens.today)
     return {
         "figures": figures,
         "coverage": coverage(figures["coverage"]["value"], target),
         "members": members,
+        "shown_rows": shown,
+        "shown_members": shown_members,
+        "coaching_shown": coaching[:FOCUS],
         "kpi_list": kpi_list,
         "rows": rows,
         "won_by": won_by,
@@ -217,9 +223,37 @@ def team_dashboard(lens: Lens) -> dict[str, Any]:
         "volume_kind": kind,
         "buckets": buckets_of(lens.window, kind, lens.today),
         "at_risk": list(common.worst_first(common.open_alerts(lens, deals_only=True))[:10]),
-        "coaching": _coaching_due(members, status, alert_n, common.last_coaching(ids), lens.today),
+        "coaching": coaching,
         "alert_n": alert_n,
     }
+
+
+def focus(
+    rows: list[reports.Row], members: list[Any], won_by: dict[int, Any]
+) -> tuple[list[reports.Row], list[Any]]:
+    """Who a large unit's dashboard shows in its people table and activity grid: everyone up
+    to FOCUS people; beyond, the FOCUS furthest behind — lowest won-revenue attainment first
+    (people without a won-revenue target after), then least won revenue. The full table is the
+    targets app's team page and the CSV export."""
+    if len(members) <= FOCUS:
+        return rows, members
+    pct = {r.person.pk: _won_pct(r) for r in rows}
+
+    def behind(person: Any) -> tuple[int, Decimal, Decimal, str]:
+        p = pct.get(person.pk)
+        won = won_by.get(person.pk, {}).get("total", Decimal(0))
+        return (p is None, p if p is not None else Decimal(0), won, str(person))
+
+    chosen = sorted(members, key=behind)[:FOCUS]
+    by_person = {r.person.pk: r for r in rows}
+    return [by_person[p.pk] for p in chosen if p.pk in by_person], chosen
+
+
+def _won_pct(row: reports.Row) -> Decimal | None:
+    for cell in row.cells:
+        if cell.kpi.code == common.WON and cell.att is not None and cell.att.pct is not None:
+            return cell.att.pct
+    return None
 
 
 def _team_figures(

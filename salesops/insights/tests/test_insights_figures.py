@@ -245,3 +245,28 @@ def test_funnel_by_team_follows_the_unit_at_the_time(
         row = {**query, "dim": "team", "value": unit.pk}
         assert _drill(client, metric="won", **row)["totals"]["amount"] == Decimal(won)
         assert _drill(client, metric="pipeline", **row)["totals"]["amount"] == Decimal(pipeline)
+
+
+def test_a_large_unit_lists_the_people_furthest_behind(
+    client_for: Any, cast: Any, history: History, monkeypatch: Any
+) -> None:
+    # Given won-revenue targets: the outside rep at 10 %, the rep at 50 %, the peer rep at 100 %
+    from salesops.insights.selectors import dashboards
+
+    monkeypatch.setattr(dashboards, "FOCUS", 2)
+    for name, value in (("outside_rep", "99999.90"), ("rep", "7001.00"), ("peer_rep", "1500.25")):
+        make.target("won_revenue", cast.users[name], history.month, value)
+    client = client_for("director")
+    query = {"period": history.month.key, "unit": cast.units["acme"].pk}
+    # When the director opens the whole company's dashboard, which lists at most two people
+    page = client.get(reverse("insights:team"), query)
+    # Then the table and the activity grid show the two furthest behind, lowest first
+    assert [r.person.username for r in page.context["shown_rows"]] == ["outside_rep", "rep"]
+    assert [p.username for p in page.context["shown_members"]] == ["outside_rep", "rep"]
+    assert 'data-person="peer_rep"' not in page.content.decode()
+    assert 'data-testid="focus-note"' in page.content.decode()
+    assert len(page.context["members"]) > 2  # the figures still cover everyone
+    # and the export still has everyone
+    export = client.get(reverse("insights:team"), {**query, "export": "csv", "table": "attainment"})
+    text = b"".join(export.streaming_content).decode("utf-8-sig")
+    assert "Peer Rep" in text and "Outside Rep" in text

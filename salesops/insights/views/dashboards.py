@@ -97,7 +97,7 @@ def _team_charts(lens: Lens, data: dict[str, Any], board: list[dict[str, Any]]) 
     top = board[:15]
     person_links = [links.drill(lens, "won", person=row["person"].pk) for row in top]
     stages = data["stages"]
-    buckets, members = data["buckets"], data["members"]
+    buckets, members = data["buckets"], data["shown_members"]
     index = {b.key: i for i, b in enumerate(buckets)}
     by_owner: dict[Any, list[tuple[str, Any]]] = {}
     for (owner, key), parts in data["volume"].items():  # once, not once per member
