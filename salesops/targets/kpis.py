@@ -369,17 +369,23 @@ def evaluate(
 
 
 def evaluate_both(
-    kpi: Any, start: date, end: date
+    kpi: Any, start: date, end: date, within: set[int] | None = None, also: Iterable[int] = ()
 ) -> tuple[dict[int, Components], dict[int | None, Components]]:
-    """Every owner's components and every unit's (its own records, not yet rolled up) from ONE
-    query grouped by owner and stint: a person's actual counts all their records, a unit's the
-    records of the people in it on the record's date."""
+    """Owners' components and units' (their own records, not yet rolled up) from ONE query
+    grouped by owner and stint: a person's actual counts all their records, a unit's the
+    records of the people in it on the record's date. With `within` (unit ids), only the people
+    who were in one of those units during the window are read (their units' figures are whole),
+    plus the people `also` named."""
     from salesops.targets import attribution
 
     info = attribution.stints(start, end)
+    owners = None
+    if within is not None:
+        owners = {u for u, found in info.by_user.items() if any(s.unit in within for s in found)}
+        owners.update(also)
     people: dict[int, Components] = {}
     units: dict[int | None, Components] = {}
-    for row in _grouped_rows(kpi, start, end, None, info, ""):
+    for row in _grouped_rows(kpi, start, end, owners, info, ""):
         owner, parts = row["kpi_owner"], _parts(row)
         people[owner] = people.get(owner, Components()) + parts
         unit = info.unit_of(owner, row["kpi_stint"])

@@ -98,10 +98,20 @@ def manual_values(items: list[Target]) -> dict[tuple[int, str, int, str], Decima
 
 
 def people_and_unit_values(
-    kpi: KpiDefinition, period: Period, unit_ids: Iterable[int], paths: dict[int, str]
+    kpi: KpiDefinition,
+    period: Period,
+    unit_ids: Iterable[int],
+    paths: dict[int, str],
+    users: Iterable[int] | None = None,
 ) -> tuple[dict[int, Decimal | None], dict[int, Decimal | None]]:
-    """Every person's actual and these units' (rolled up over their subtrees), one query."""
-    people, units = kpis.evaluate_both(kpi, period.start, period.end)
+    """Actuals of these units (rolled up over their subtrees) and of people — everyone, or
+    when `users` are named, those and the people of the units' subtrees — in one query."""
+    unit_ids = list(unit_ids)
+    within = None
+    if users is not None:
+        tops = [paths[u] for u in unit_ids if u in paths]
+        within = {uid for uid, path in paths.items() if path.startswith(tuple(tops))}
+    people, units = kpis.evaluate_both(kpi, period.start, period.end, within, users or ())
     rolled = kpis.rollup(units, paths, unit_ids)
     return (
         {uid: kpis.value_of(kpi, p) for uid, p in people.items()},
@@ -126,7 +136,7 @@ def _group_actuals(items: list[Target], paths: dict[int, str] | None) -> dict[in
     users = [t.owner_user_id for t in items if t.owner_user_id]
     units = [t.owner_unit_id for t in items if t.owner_unit_id]
     if units:
-        by_user, by_unit = people_and_unit_values(kpi, period, units, paths or {})
+        by_user, by_unit = people_and_unit_values(kpi, period, units, paths or {}, users)
     else:
         by_user, by_unit = person_values(kpi, period, users), {}
     return _pick(items, by_user, by_unit)

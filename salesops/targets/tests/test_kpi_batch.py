@@ -82,3 +82,27 @@ def test_people_and_units_from_one_query_equal_the_separate_reads(
         kpi, period, everyone
     )
     assert units == unit_values(kpi, period, ids, paths)
+
+
+def test_a_few_units_read_only_their_people(records: Any) -> None:  # noqa: F811
+    # Given the rep moved from north's team to south's on 2025-03-01
+    person_move(
+        actor=records.admin,
+        person=records.rep,
+        unit=records.units["s1"],
+        position="rep",
+        manager=records.other_supervisor,
+        effective=date(2025, 3, 1),
+    )
+    kpi, period, paths = s.kpi("won_revenue"), Period.parse("2025-Q1"), unit_paths()
+    north = records.units["north"].pk
+    # when north's actual is read with one named person from elsewhere
+    people, units = people_and_unit_values(kpi, period, [north], paths, [records.outside_rep.pk])
+    # then north's figure is whole, the people read are north's (over the quarter) and the named
+    assert units == unit_values(kpi, period, [north], paths)
+    assert units[north] == Decimal("4333.33")
+    everyone = person_values(kpi, period, [u.pk for u in records.users.values()])
+    assert people == {
+        u: v for u, v in everyone.items() if u in {records.rep.pk, records.peer_rep.pk,
+                                                   records.outside_rep.pk}
+    }  # fmt: skip
