@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any
 
 from django.db import connection
-from django.db.models import DateField, Func
+from django.db.models import DateField, DurationField, Func
 from django.db.models.functions import Trunc, TruncDate
 from django.utils import timezone
 
@@ -78,3 +78,33 @@ def local_trunc(field: str, kind: str) -> Any:
     if minutes is None:
         return Trunc(field, kind, tzinfo=timezone.get_default_timezone())
     return _LocalStart(field, minutes, kind)
+
+
+class Elapsed(Func):
+    """`end - start` of two stored timestamps as a duration. On SQLite Django subtracts them
+    with a Python function called per row (`django_timestamp_diff`); here the exact whole
+    microseconds come from SQLite's own arithmetic on the stored text ("YYYY-MM-DD
+    HH:MM:SS[.ffffff]", UTC), which Django reads back as a timedelta."""
+
+    arity = 2
+    output_field = DurationField()
+
+    def as_sql(self, compiler: Any, conn: Any, **extra: Any) -> Any:  # type: ignore[override]
+        end, start = (compiler.compile(e) for e in self.get_source_expressions())
+        return f"({end[0]} - {start[0]})", [*end[1], *start[1]]
+
+    def as_sqlite(self, compiler: Any, conn: Any, **extra: Any) -> Any:  # type: ignore[override]
+        end, start = (compiler.compile(e) for e in self.get_source_expressions())
+        # Each column is read twice by _micros (seconds, then the fraction).
+        return f"({_micros(end[0])} - {_micros(start[0])})", [
+            *end[1],
+            *end[1],
+            *start[1],
+            *start[1],
+        ]
+
+
+def _micros(column: str) -> str:
+    """Exact integer microseconds of a stored SQLite timestamp."""
+    seconds = f"CAST(strftime('%%s', {column}) AS INTEGER)"
+    return f"({seconds} * 1000000 + CAST(substr({column}, 21) AS INTEGER))"

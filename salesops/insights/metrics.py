@@ -24,8 +24,6 @@ from typing import Any
 from django.db.models import (
     Count,
     DateField,
-    DurationField,
-    ExpressionWrapper,
     F,
     IntegerField,
     Q,
@@ -37,7 +35,7 @@ from django.db.models.functions import Trunc
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from salesops.core.localtime import local_date, local_trunc
+from salesops.core.localtime import Elapsed, local_date, local_trunc
 from salesops.core.money import CENT, ZERO
 from salesops.core.periods import Period
 from salesops.crm.models import Opportunity, Stage, StageHistory
@@ -252,7 +250,7 @@ def stays(lens: Lens, start: date, end: date) -> QuerySet[StageHistory]:
     qs = qs.annotate(
         kpi_owner=F("opportunity__owner"),
         kpi_day=local_date("left_at"),
-        duration=ExpressionWrapper(F("left_at") - F("entered_at"), output_field=DurationField()),
+        duration=Elapsed("left_at", "entered_at"),
     )
     return _narrow(qs, lens, "left_at", True, start, end)
 

@@ -21,8 +21,6 @@ from typing import Any
 from django.apps import apps
 from django.db.models import (
     Count,
-    DurationField,
-    ExpressionWrapper,
     F,
     OuterRef,
     Q,
@@ -35,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesops.core import idlists
-from salesops.core.localtime import local_date, local_trunc
+from salesops.core.localtime import Elapsed, local_date, local_trunc
 from salesops.core.money import CENT
 from salesops.core.periods import Period
 
@@ -94,7 +92,7 @@ def _amount() -> Any:
 
 
 def _cycle() -> Any:
-    return ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
+    return Elapsed("closed_at", "created_at")
 
 
 def _won() -> Q:
