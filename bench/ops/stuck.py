@@ -11,6 +11,7 @@ from django.db import connection
 
 from bench.ops.moments import days, param, read
 from bench.ops.sql import pg, rows
+from salesops.core.localtime import sqlite_micros
 from salesops.crm.models.choices import Tier
 from salesops.insights.models import AlertRule
 from salesops.insights.percentiles import NUDGE
@@ -29,14 +30,6 @@ TIER = (
 )
 
 
-def _micros(column: str) -> str:
-    """SQLite: a stored UTC timestamp as exact integer microseconds."""
-    return (
-        f"(CAST(strftime('%%s', {column}) AS INTEGER) * 1000000"
-        f" + CAST(substr({column}, 21) AS INTEGER))"
-    )
-
-
 def _ranked(pct: int, by_tier: bool, thin: str = "") -> dict[tuple[Any, ...], tuple[Any, int]]:
     """{(stage, tier) or (stage,): (nearest-rank percentile length, stays)} (one query)."""
     keys = "stage_id, tier" if by_tier else "stage_id"
@@ -47,7 +40,8 @@ def _ranked(pct: int, by_tier: bool, thin: str = "") -> dict[tuple[Any, ...], tu
                f" FROM ({stays}) st GROUP BY {keys}")  # fmt: skip
         found = rows(sql, [pct / 100 - NUDGE])
     else:
-        stays = STAYS.format(length=f"{_micros('h.left_at')} - {_micros('h.entered_at')}", **parts)
+        length = f"{sqlite_micros('h.left_at')} - {sqlite_micros('h.entered_at')}"
+        stays = STAYS.format(length=length, **parts)
         sql = (f"SELECT {keys}, n, dur FROM (SELECT {keys}, dur, ROW_NUMBER() OVER w AS r,"
                " COUNT(*) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS n"
                f" FROM ({stays + thin}) st WINDOW w AS (PARTITION BY {keys} ORDER BY dur)) x"
@@ -116,7 +110,7 @@ def _joined(rule: AlertRule, limits: dict[Any, Any], now: datetime) -> tuple[str
         return f"{join}{where}o.stage_entered_at < %s - lim.column3", [*spans, *bounds, now]
     return (
         "insights_stagelimit lim ON lim.rule_id = %s AND lim.stage_id = o.stage_id"
-        f" AND lim.tier = c.tier{where}{_micros('o.stage_entered_at')} < %s - lim.limit_us",
+        f" AND lim.tier = c.tier{where}{sqlite_micros('o.stage_entered_at')} < %s - lim.limit_us",
         [rule.pk, *bounds, int(now.timestamp()) * 1_000_000],
     )
 

@@ -96,7 +96,7 @@ class Elapsed(Func):
     def as_sqlite(self, compiler: Any, conn: Any, **extra: Any) -> Any:  # type: ignore[override]
         end, start = (compiler.compile(e) for e in self.get_source_expressions())
         # Each column is read twice by _micros (seconds, then the fraction).
-        return f"({_micros(end[0])} - {_micros(start[0])})", [
+        return f"({sqlite_micros(end[0])} - {sqlite_micros(start[0])})", [
             *end[1],
             *end[1],
             *start[1],
@@ -104,7 +104,8 @@ class Elapsed(Func):
         ]
 
 
-def _micros(column: str) -> str:
-    """Exact integer microseconds of a stored SQLite timestamp."""
+def sqlite_micros(column: str) -> str:
+    """Exact integer microseconds of a stored SQLite timestamp ("YYYY-MM-DD HH:MM:SS[.ffffff]",
+    UTC); "%%" because Django reads %s as a parameter."""
     seconds = f"CAST(strftime('%%s', {column}) AS INTEGER)"
     return f"({seconds} * 1000000 + CAST(substr({column}, 21) AS INTEGER))"

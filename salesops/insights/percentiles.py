@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import connection
 
+from salesops.core.localtime import sqlite_micros
 from salesops.crm.models import Customer, Opportunity, StageHistory
 from salesops.crm.models.choices import Tier
 
@@ -28,12 +29,6 @@ from salesops.crm.models.choices import Tier
 NUDGE = 1e-12
 
 Percentiles = dict[tuple[Any, ...], tuple[timedelta, int]]
-
-
-def _sqlite_micros(column: str) -> str:
-    """Exact integer microseconds of a stored UTC timestamp ("YYYY-MM-DD HH:MM:SS[.ffffff]")."""
-    seconds = f"CAST(strftime('%%s', {column}) AS INTEGER)"  # "%%": Django reads %s as a parameter
-    return f"({seconds} * 1000000 + CAST(substr({column}, 21) AS INTEGER))"
 
 
 def _stays(length: str, by_tier: bool, stages: list[int]) -> str:
@@ -62,7 +57,7 @@ def _ranked_pg(pct: int, by_tier: bool, stages: list[int]) -> list[tuple[Any, ..
 
 def _ranked_windowed(pct: int, by_tier: bool, stages: list[int]) -> list[tuple[Any, ...]]:
     keys = "stage_id, tier" if by_tier else "stage_id"
-    length = f"{_sqlite_micros('h.left_at')} - {_sqlite_micros('h.entered_at')}"
+    length = f"{sqlite_micros('h.left_at')} - {sqlite_micros('h.entered_at')}"
     sql = (
         f"SELECT {keys}, n, dur FROM (SELECT {keys}, dur, ROW_NUMBER() OVER w AS r,"  # noqa: S608
         " COUNT(*) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS n"

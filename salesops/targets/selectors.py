@@ -54,8 +54,7 @@ def unit_paths() -> dict[int, str]:
 
 def person_values(kpi: KpiDefinition, period: Period, owners: Any) -> dict[int, Decimal | None]:
     """The KPI's actual for each of these people (one query)."""
-    parts = kpis.evaluate(kpi, period.start, period.end, owners=owners)
-    return {uid: kpis.value_of(kpi, p) for (uid, _b), p in parts.items() if uid is not None}
+    return kpi_batch.people_values([kpi], period.start, period.end, owners)[kpi.code]
 
 
 def people_values(

@@ -143,3 +143,17 @@ def target(kpi_code: str, owner: Any, period: str, value: str, **extra: Any) -> 
     row.set_period(p)
     row.save()
     return row
+
+
+def move_rep_south(cast: Any) -> None:
+    """The rep moves from team n1 (north) to s1 (south) on 2025-03-01, through the service."""
+    from salesops.org.services import person_move
+
+    person_move(
+        actor=cast.admin,
+        person=cast.rep,
+        unit=cast.units["s1"],
+        position="rep",
+        manager=cast.other_supervisor,
+        effective=date(2025, 3, 1),
+    )

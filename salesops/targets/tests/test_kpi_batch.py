@@ -3,7 +3,6 @@ one-by-one answers and an independent recomputation, with fewer queries."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +10,6 @@ import pytest
 
 from salesops.core.periods import Period
 from salesops.org.models import OrgUnit
-from salesops.org.services import person_move
 from salesops.targets.selectors import (
     people_and_unit_values,
     people_values,
@@ -63,14 +61,7 @@ def test_people_and_units_from_one_query_equal_the_separate_reads(
     django_assert_num_queries: Any,
 ) -> None:
     # Given the rep moved from the north team to the south one on 2025-03-01
-    person_move(
-        actor=records.admin,
-        person=records.rep,
-        unit=records.units["s1"],
-        position="rep",
-        manager=records.other_supervisor,
-        effective=date(2025, 3, 1),
-    )
+    s.move_rep_south(records)
     kpi, period = s.kpi(code), Period.parse("2025-Q1")
     ids, paths = [u.pk for u in OrgUnit.objects.all()], unit_paths()
     # when people's and units' actuals come from one read (stints: two small queries)
@@ -86,14 +77,7 @@ def test_people_and_units_from_one_query_equal_the_separate_reads(
 
 def test_a_few_units_read_only_their_people(records: Any) -> None:  # noqa: F811
     # Given the rep moved from north's team to south's on 2025-03-01
-    person_move(
-        actor=records.admin,
-        person=records.rep,
-        unit=records.units["s1"],
-        position="rep",
-        manager=records.other_supervisor,
-        effective=date(2025, 3, 1),
-    )
+    s.move_rep_south(records)
     kpi, period, paths = s.kpi("won_revenue"), Period.parse("2025-Q1"), unit_paths()
     north = records.units["north"].pk
     # when north's actual is read with one named person from elsewhere

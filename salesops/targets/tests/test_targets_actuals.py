@@ -17,7 +17,6 @@ from django.utils import timezone
 from salesops.core.periods import Period
 from salesops.crm.models import Activity, Lead, Opportunity, Payment
 from salesops.org.models import Assignment, OrgUnit
-from salesops.org.services import person_move
 from salesops.targets import kpis
 from salesops.targets.models import KpiDefinition
 from salesops.targets.selectors import person_values, unit_paths, unit_values
@@ -191,14 +190,7 @@ def test_person_actuals_equal_a_recomputation(records: Any, code: str, period_ke
 @pytest.mark.parametrize("code", _codes())
 def test_unit_actuals_roll_up_by_the_unit_at_the_time(records: Any, code: str) -> None:
     # Given the rep moved from team n1 (north) to s1 (south) on 2025-03-01
-    person_move(
-        actor=records.admin,
-        person=records.rep,
-        unit=records.units["s1"],
-        position="rep",
-        manager=records.other_supervisor,
-        effective=date(2025, 3, 1),
-    )
+    s.move_rep_south(records)
     kpi, period = s.kpi(code), Period.parse("2025-Q1")
     units = list(OrgUnit.objects.all())
     # when every unit's actual is computed in one query
@@ -213,14 +205,7 @@ def test_unit_actuals_roll_up_by_the_unit_at_the_time(records: Any, code: str) -
 
 def test_attribution_follows_the_assignment_on_the_record_date(records: Any) -> None:
     # Given the rep moved to the south team on 2025-03-01
-    person_move(
-        actor=records.admin,
-        person=records.rep,
-        unit=records.units["s1"],
-        position="rep",
-        manager=records.other_supervisor,
-        effective=date(2025, 3, 1),
-    )
+    s.move_rep_south(records)
     kpi = s.kpi("won_revenue")
     ids = [records.units[c].pk for c in ("north", "south", "acme")]
     values = unit_values(kpi, Period.parse("2025-Q1"), ids, unit_paths())
