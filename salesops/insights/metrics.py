@@ -42,7 +42,7 @@ from salesops.crm.models import Opportunity, Stage, StageHistory
 from salesops.crm.selectors.sales import weighted_amount
 from salesops.insights.lens import Lens, subtree
 from salesops.org.models import OrgUnit
-from salesops.targets import attribution, kpis
+from salesops.targets import attribution, kpi_batch, kpis
 from salesops.targets.catalogue import BUILTIN, definition
 from salesops.targets.models import KpiDefinition
 
@@ -326,8 +326,18 @@ def by_unit(
 ) -> dict[int, Parts]:
     """Parts per wanted unit, each the sum over its subtree (one query). `qs` comes from
     dated/open_deals/stays (kpi_owner, kpi_stint) and `info` is the stints of its window."""
-    rows = attribution.unit_keyed(grouped(qs, ["kpi_owner", "kpi_stint"], aggs), info, add)
-    leaves = [(paths.get(k[0], "?") if k[0] else "?", p) for k, p in rows.items()]
+    return _subtrees(grouped(qs, ["kpi_owner", "kpi_stint"], aggs), wanted, paths, info)
+
+
+def _subtrees(
+    rows: dict[tuple[Any, ...], Parts],
+    wanted: Iterable[OrgUnit],
+    paths: dict[int, str],
+    info: attribution.Stints,
+) -> dict[int, Parts]:
+    """Parts keyed by (owner, stint) summed per wanted unit over its subtree."""
+    by_leaf = attribution.unit_keyed(rows, info, add)
+    leaves = [(paths.get(k[0], "?") if k[0] else "?", p) for k, p in by_leaf.items()]
     result: dict[int, Parts] = {}
     for unit in wanted:
         total: Parts = {}
@@ -336,6 +346,38 @@ def by_unit(
                 total = add(total, parts)
         result[unit.pk] = total
     return result
+
+
+def kpis_by_unit(
+    lens: Lens, defs: Iterable[KpiDefinition], wanted: Iterable[OrgUnit], paths: dict[int, str]
+) -> dict[str, dict[int, Parts]]:
+    """{KPI code: parts per wanted unit} over the lens's window, the visible records of its
+    unit: KPIs reading the same rows (targets.kpi_batch) in one query grouped by owner and
+    stint, each KPI's parts from its own filtered aggregates."""
+    start, end, wanted = lens.window.start, lens.window.end, list(wanted)
+    info = stints_for(lens, start, end)
+    found: dict[str, dict[int, Parts]] = {}
+    for group in kpi_batch.by_scan(defs):
+        if len(group) == 1:
+            qs = dated(lens, group[0], start, end)
+            found[group[0].code] = by_unit(qs, kpi_aggregates(group[0]), wanted, paths, info)
+            continue
+        source = kpis.SOURCES[group[0].source]
+        visible = source.model_class().objects.visible_to(lens.actor)
+        qs = kpi_batch.shared_rows(group, start, end, visible)
+        aware = group[0].date_field in source.datetime_fields
+        qs = _narrow(qs, lens, group[0].date_field, aware, start, end)
+        rows: dict[str, dict[tuple[Any, ...], Parts]] = {k.code: {} for k in group}
+        keys = ("kpi_owner", "kpi_stint")
+        for row in qs.order_by().values(*keys).annotate(**kpi_batch.aggregates(group)):
+            for code, c in kpi_batch.split(row, group).items():
+                rows[code][(row["kpi_owner"], row["kpi_stint"])] = _parts_of(c)
+        found.update({code: _subtrees(r, wanted, paths, info) for code, r in rows.items()})
+    return found
+
+
+def _parts_of(c: kpis.Components) -> Parts:
+    return {"n": c.n, "total": c.total, "num": c.num}
 
 
 def bucket_expr(field: str, kind: str, aware: bool) -> Any:

@@ -16,16 +16,25 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from salesops.core import idlists
 from salesops.targets import kpis
 from salesops.targets.kpis import SOURCES, Components
 
 
-def _scan_key(kpi: Any) -> tuple[str, str, str]:
+def scan_key(kpi: Any) -> tuple[str, str, str]:
+    """KPIs with the same key read the same rows: model, owner and date field."""
     source = SOURCES[kpi.source]
     return source.model, source.owner, kpi.date_field
+
+
+def by_scan(kpi_list: Iterable[Any]) -> list[list[Any]]:
+    """The KPIs in groups reading the same rows (in first-seen order)."""
+    groups: dict[tuple[str, str, str], list[Any]] = defaultdict(list)
+    for kpi in kpi_list:
+        groups[scan_key(kpi)].append(kpi)
+    return list(groups.values())
 
 
 def _own_rows(kpi: Any) -> Q:
@@ -33,7 +42,7 @@ def _own_rows(kpi: Any) -> Q:
     return source.base() & kpis.filter_q(source, kpi.filters)
 
 
-def _aggregates(group: list[Any]) -> dict[str, Any]:
+def aggregates(group: list[Any]) -> dict[str, Any]:
     """Per KPI i: n{i} rows, t{i} sum of its measure, u{i} rows meeting its numerator."""
     found: dict[str, Any] = {}
     for i, kpi in enumerate(group):
@@ -46,23 +55,39 @@ def _aggregates(group: list[Any]) -> dict[str, Any]:
     return found
 
 
-def _together(group: list[Any], start: date, end: date, owners: Any) -> dict[str, dict[int, Any]]:
+def split(row: dict[str, Any], group: list[Any]) -> dict[str, Components]:
+    """Each KPI's parts from a row grouped with `aggregates(group)`."""
+    return {
+        kpi.code: Components(
+            kpis.as_decimal(row.get(f"t{i}")), row[f"n{i}"] or 0, row.get(f"u{i}") or 0
+        )
+        for i, kpi in enumerate(group)
+    }
+
+
+def shared_rows(
+    group: list[Any], start: date, end: date, start_from: QuerySet | None = None
+) -> QuerySet:
+    """The rows of any KPI of the group (of `start_from`, e.g. the visible ones) from `start`
+    to `end`, with the owner annotated as kpi_owner."""
     source = SOURCES[group[0].source]
-    qs = source.model_class().objects.annotate(kpi_owner=F(source.owner))
-    qs = qs.filter(kpi_owner__isnull=False).filter(
-        kpis.in_range(source, group[0].date_field, start, end)
-    )
-    qs = qs.filter(reduce(or_, (_own_rows(k) for k in group)))
-    keep = None
+    qs = source.model_class().objects.all() if start_from is None else start_from
+    qs = qs.annotate(kpi_owner=F(source.owner)).filter(kpi_owner__isnull=False)
+    qs = qs.filter(kpis.in_range(source, group[0].date_field, start, end))
+    return qs.filter(reduce(or_, (_own_rows(k) for k in group)))
+
+
+def _together(group: list[Any], start: date, end: date, owners: Any) -> dict[str, dict[int, Any]]:
+    qs, keep = shared_rows(group, start, end), None
     if owners is not None:
         qs, keep = idlists.narrow(qs, "kpi_owner", owners)
     values: dict[str, dict[int, Any]] = {k.code: {} for k in group}
-    rows = qs.order_by().values("kpi_owner").annotate(**_aggregates(group))
+    rows = qs.order_by().values("kpi_owner").annotate(**aggregates(group))
+    by_code = {k.code: k for k in group}
     for row in idlists.kept(rows, "kpi_owner", keep):
-        for i, kpi in enumerate(group):
-            parts = Components(kpis.as_decimal(row.get(f"t{i}")), row[f"n{i}"], row.get(f"u{i}", 0))
+        for code, parts in split(row, group).items():
             if parts.n:
-                values[kpi.code][row["kpi_owner"]] = kpis.value_of(kpi, parts)
+                values[code][row["kpi_owner"]] = kpis.value_of(by_code[code], parts)
     return values
 
 
@@ -72,11 +97,8 @@ def people_values(
     """{KPI code: {person id: value}} for these (computed, not manual) KPIs from `start` to
     `end`: one query per group of KPIs reading the same rows. People without records are left
     out, as `kpis.evaluate` leaves them."""
-    groups: dict[tuple[str, str, str], list[Any]] = defaultdict(list)
-    for kpi in kpi_list:
-        groups[_scan_key(kpi)].append(kpi)
     values: dict[str, dict[int, Any]] = {}
-    for group in groups.values():
+    for group in by_scan(kpi_list):
         if len(group) == 1:
             parts = kpis.evaluate(group[0], start, end, owners=owners)
             values[group[0].code] = {

@@ -147,6 +147,13 @@ class Opportunity(TimeStamped):
                 fields=["amount", "stage", "expected_close", "owner", "id"],
                 name="crm_opp_amount_first",
             ),
+            # A customer's closed deals in close order: finds whether a won deal is the
+            # customer's first (the "new customers" KPI) from the index alone.
+            models.Index(
+                fields=["customer", "closed_at", "id", "stage"],
+                name="crm_opp_customer_closed",
+                condition=models.Q(closed_at__isnull=False),
+            ),
         ]
         verbose_name = _("opportunity")
         verbose_name_plural = _("opportunities")

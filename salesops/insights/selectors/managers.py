@@ -130,12 +130,8 @@ def _gather(
     lens: Lens, units: list[OrgUnit], window: Window, defs: dict[str, Any], paths: dict[int, str]
 ) -> dict[str, dict[int, metrics.Parts]]:
     scoped = replace(lens, window=window, person=None)
-    got = {}
-    for key, code in CODES.items():
-        qs = metrics.dated(scoped, defs[code], window.start, window.end)
-        info = metrics.stints_for(scoped, window.start, window.end)
-        got[key] = metrics.by_unit(qs, metrics.kpi_aggregates(defs[code]), units, paths, info)
-    return got
+    found = metrics.kpis_by_unit(scoped, [defs[code] for code in CODES.values()], units, paths)
+    return {key: found[code] for key, code in CODES.items()}
 
 
 def _headcounts(lens: Lens, units: list[OrgUnit]) -> dict[int, int]:
