@@ -94,6 +94,9 @@ CASES = [
     # customers and contacts
     Case("crm:customer_list"),
     Case("crm:customer_create"),
+    # The picker's suggestions: which customers each person gets is tested in
+    # crm/tests/test_customer_picker.py (visible ones only); here, who may ask.
+    Case("crm:customer_picker", query="q=Acc"),
     Case("crm:customer_detail", targets=CUSTOMERS),
     Case("crm:customer_edit", targets=OWNED_CUSTOMERS),
     Case(

@@ -24,6 +24,8 @@ ROUTES = {
     # customers and contacts
     "crm:customer_list": Access(SALES),
     "crm:customer_create": Access(SALES, writes=True),
+    # the customer picker's suggestions (deal, activity and lead conversion forms)
+    "crm:customer_picker": Access(SALES),
     "crm:customer_detail": Access(SALES, obj="customer"),
     "crm:customer_edit": Access(SALES, obj="customer", writes=True),
     "crm:customer_assign": Access(LEADERS, obj="customer", writes=True),

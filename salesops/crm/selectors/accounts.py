@@ -241,6 +241,22 @@ def customers(*, actor: Any) -> QuerySet[Customer]:
     )
 
 
+# The customer picker offers at most this many matches (type more of the name for the rest).
+PICKER_LIMIT = 20
+
+
+def customer_matches(*, actor: Any, text: str, limit: int = PICKER_LIMIT) -> list[Customer]:
+    """What the customer picker offers for typed text: visible customers whose name contains
+    it (any case), by name, at most `limit` + 1 (the extra one tells "more match"). The filter
+    is the customer list's search (name__icontains), which PostgreSQL answers from the name's
+    trigram index. No text, no customers: an empty box asks the user to type."""
+    text = text.strip()
+    if not text:
+        return []
+    found = customers(actor=actor).filter(name__icontains=text).order_by("name", "pk")
+    return list(found[: limit + 1])
+
+
 def customers_for_list(*, actor: Any) -> QuerySet[Customer]:
     """Visible customers with their tier's rank (for sorting) and whether they are overdue
     for contact under their tier's standard (both computed by the database)."""
@@ -378,14 +394,11 @@ def lead_activities(*, actor: Any, lead: Lead) -> QuerySet[Activity]:
     )
 
 
-def convert_options(*, actor: Any, lead: Lead) -> list[tuple[int, str]]:
-    """Existing customers to convert a lead into: visible look-alikes of its company first,
-    then the lead owner's customers (at most 200), as (id, label)."""
+def convert_options(*, actor: Any, lead: Lead) -> list[DuplicateMatch]:
+    """The visible look-alikes of a lead's company (at most 20), offered for one-click choice
+    beside the customer picker of the conversion form (any other customer is searched)."""
     likely = customer_duplicates(actor=actor, name=lead.company_name, phone=lead.phone)
-    options = [(m.customer_id, f"{m.name} ({m.owner})") for m in likely if m.customer_id]
-    seen = {pk for pk, _label in options}
-    own = customers(actor=actor).filter(owner_id=lead.owner_id).order_by("name")[:200]
-    return options + [(c.pk, c.name) for c in own if c.pk not in seen]
+    return [m for m in likely if m.customer_id]
 
 
 def pool_counts(*, actor: Any) -> dict[str, int]:

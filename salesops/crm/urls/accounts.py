@@ -8,6 +8,7 @@ from salesops.crm.views import accounts_leads as leads
 urlpatterns: list[URLPattern] = [
     path("customers/", views.customer_list, name="customer_list"),
     path("customers/new/", views.customer_create, name="customer_create"),
+    path("customers/picker/", views.customer_picker, name="customer_picker"),
     path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
     path("customers/<int:pk>/edit/", views.customer_edit, name="customer_edit"),
     path("customers/<int:pk>/assign/", views.customer_assign, name="customer_assign"),

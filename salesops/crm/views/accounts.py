@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from salesops.core.lists import Col, ListSpec, list_response
 from salesops.core.policy import allows
@@ -124,6 +124,17 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     spec, qs = customer_list_source(request)
     context = {"can_create": allows(request.user, "crm:customer_create")}
     return list_response(request, spec, qs, "crm/accounts/customer_list.html", context)
+
+
+@require_GET
+def customer_picker(request: HttpRequest) -> HttpResponse:
+    """The customer picker's suggestions for the typed text `q` (an htmx fragment): visible
+    customers only, at most PICKER_LIMIT, with a note when more match."""
+    text = request.GET.get("q", "")
+    found = selectors.customer_matches(actor=request.user, text=text)
+    limit = selectors.PICKER_LIMIT
+    context = {"customers": found[:limit], "more": len(found) > limit, "text": text.strip()}
+    return render(request, "crm/widgets/customer_picker_options.html", context)
 
 
 def customer_create(request: HttpRequest) -> HttpResponse:
