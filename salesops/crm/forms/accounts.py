@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from salesops.core.imports import MODES
 from salesops.core.widgets import DateInput
+from salesops.crm.forms.widgets import CustomerPicker
 from salesops.crm.models import Contact, CrmSettings, Customer, Lead, Partner, TierStandard
 from salesops.crm.models.choices import Source, Tier
 from salesops.crm.selectors import accounts as selectors
@@ -123,7 +124,10 @@ class ConvertForm(forms.Form):
     )
     customer_name = forms.CharField(label=_("New customer's name"), max_length=200, required=False)
     customer = forms.ModelChoiceField(
-        label=_("Existing customer"), queryset=Customer.objects.none(), required=False
+        label=_("Existing customer"),
+        queryset=Customer.objects.none(),
+        required=False,
+        widget=CustomerPicker,
     )
     allow_duplicate = forms.BooleanField(
         label=_("Create it anyway, it is not a duplicate"), required=False

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from salesops.core.imports import MODES
 from salesops.core.widgets import DateInput, DateTimeInput
+from salesops.crm.forms.widgets import CustomerPicker
 from salesops.crm.models import (
     Activity,
     Contact,
@@ -142,7 +143,9 @@ class OpportunityFilter(ActorFilter):
 class OpportunityForm(SalesForm):
     """A new deal."""
 
-    customer = forms.ModelChoiceField(label=_("Customer"), queryset=Customer.objects.none())
+    customer = forms.ModelChoiceField(
+        label=_("Customer"), queryset=Customer.objects.none(), widget=CustomerPicker
+    )
     name = forms.CharField(label=_("Name"), max_length=200)
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none())
     expected_close = forms.DateField(
@@ -336,7 +339,10 @@ class ActivityForm(SalesForm):
     due_at = forms.DateTimeField(label=_("Planned for"), required=False, widget=DateTimeInput)
     done_at = forms.DateTimeField(label=_("Done at"), required=False, widget=DateTimeInput)
     customer = forms.ModelChoiceField(
-        label=_("Customer"), queryset=Customer.objects.none(), required=False
+        label=_("Customer"),
+        queryset=Customer.objects.none(),
+        required=False,
+        widget=CustomerPicker,
     )
     contact = forms.ModelChoiceField(
         label=_("Contact"), queryset=Contact.objects.none(), required=False
