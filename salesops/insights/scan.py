@@ -21,6 +21,7 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRe
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from salesops.core.literal import Literal
 from salesops.crm.models import Activity, Customer, Opportunity, Stage
 from salesops.crm.models.choices import Tier
 from salesops.crm.selectors.accounts import overdue_q, tier_standards
@@ -185,7 +186,7 @@ def idle_large_deals(rule: AlertRule, now: datetime) -> Findings:
     if rule.min_amount is None:
         return {}
     cutoff = now - timedelta(days=rule.days or 14)
-    done = Activity.objects.filter(opportunity=OuterRef("pk"), status=Activity.Status.DONE)
+    done = Activity.objects.filter(opportunity=OuterRef("pk"), status=Literal(Activity.Status.DONE))
     last = done.exclude(done_at__isnull=True).order_by("-done_at").values("done_at")[:1]
     rows = (
         _open_deals()
