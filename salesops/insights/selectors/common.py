@@ -30,9 +30,11 @@ def won_targets(
     *,
     users: Iterable[int] = (),
     units: Iterable[int] = (),
+    attainment: bool = True,
 ) -> dict[tuple[str, int, str], Target]:
     """Approved won-revenue targets of these people and units for these windows, with their
-    attainment (`.actual`, `.att`), by ("user" or "unit", id, period key)."""
+    attainment (`.actual`, `.att`; left out when `attainment` is false, which saves reading
+    what they have won), by ("user" or "unit", id, period key)."""
     keys = [w.period.key for w in windows if w.period is not None]
     users, units = list(users), list(units)
     if not keys or not (users or units):
@@ -42,7 +44,7 @@ def won_targets(
     )
     qs = qs.filter(Q(owner_user__in=users) | Q(owner_unit__in=units))
     found: dict[tuple[str, int, str], Target] = {}
-    for t in attach(qs, lens.today):
+    for t in attach(qs, lens.today) if attainment else qs:
         kind, oid = ("user", t.owner_user_id) if t.owner_user_id else ("unit", t.owner_unit_id)
         found[(kind, oid or 0, t.period_key)] = t
     return found

@@ -1,15 +1,21 @@
 """Forecast reads: the roll-up of a unit (per sub-unit or per person) by forecast category,
 the weighted pipeline by expected-close month, the deals a person places in categories, and
 forecast accuracy from the weekly snapshots once a month is over.
+
+The page's figures for the window come from two grouped reads (`WindowReads`): won records per
+owner (and stint, for people who changed unit) and open deals expected in the window per owner
+and category. The headline, the rows per sub-unit and the rows per person are all sums of those
+parts, so the page's query count does not grow with the number of units or people.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -23,8 +29,21 @@ from salesops.insights.models import ForecastSnapshot
 from salesops.insights.selectors import common
 from salesops.insights.selectors.managers import managed_units
 from salesops.insights.services.forecast import CATEGORIES, latest_adjustments
+from salesops.targets import attribution
 
 TENTH = Decimal("0.1")
+
+ByCategory = dict[str, metrics.Parts]
+
+
+class MonthStart(TruncMonth):
+    """The first day of a date field's month. On SQLite with its own date function: Django's
+    TruncMonth calls a Python function there for every row (a branch's open deals at scale M:
+    about half of the month chart's time)."""
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        sql, params = compiler.compile(self.lhs)
+        return f"date({sql}, 'start of month')", params
 
 
 def in_window(lens: Lens) -> QuerySet[Opportunity]:
@@ -33,7 +52,47 @@ def in_window(lens: Lens) -> QuerySet[Opportunity]:
     return metrics.open_deals(lens).filter(expected_close__gte=w.start, expected_close__lte=w.end)
 
 
-def _cells(parts_by_cat: dict[str, metrics.Parts], won: metrics.Parts) -> dict[str, Any]:
+@dataclass(frozen=True)
+class WindowReads:
+    """What the lens's records in the window add up to, per owner: won records per
+    (owner, stint) and open deals expected in the window per owner and category."""
+
+    won: dict[tuple[Any, ...], metrics.Parts]
+    open: dict[Any, ByCategory]
+
+
+def _by_category(qs: QuerySet, key: str) -> dict[Any, ByCategory]:
+    found: dict[Any, ByCategory] = {}
+    for (owner, cat), parts in metrics.grouped(
+        qs, [key, "forecast_category"], metrics.DEAL_AGGREGATES
+    ).items():
+        found.setdefault(owner, {})[cat] = parts
+    return found
+
+
+def window_reads(lens: Lens, kpi: Any) -> WindowReads:
+    """The lens's won records and open deals in the window, grouped by owner (two queries)."""
+    w = lens.window
+    won_qs = metrics.dated(lens, kpi, w.start, w.end)
+    won = metrics.grouped(won_qs, ["kpi_owner", "kpi_stint"], metrics.kpi_aggregates(kpi))
+    return WindowReads(won, _by_category(in_window(lens), "kpi_owner"))
+
+
+def _summed(parts: Iterable[metrics.Parts]) -> metrics.Parts:
+    total: metrics.Parts = {}
+    for p in parts:
+        total = metrics.add(total, p)
+    return total
+
+
+def _merged(into: ByCategory, more: ByCategory) -> ByCategory:
+    """`into` with the parts of `more` added, key by key."""
+    for key, parts in more.items():
+        into[key] = metrics.add(into.get(key, {}), parts)
+    return into
+
+
+def _cells(parts_by_cat: ByCategory, won: metrics.Parts) -> dict[str, Any]:
     cells: dict[str, Any] = {c: parts_by_cat.get(c, {}).get("amount", ZERO) for c in CATEGORIES}
     cells["counts"] = {c: parts_by_cat.get(c, {}).get("n", 0) for c in CATEGORIES}
     cells["weighted"] = sum((p.get("weighted", ZERO) for p in parts_by_cat.values()), ZERO)
@@ -56,124 +115,147 @@ def _with_target(cells: dict[str, Any], target: Any, adjustment: Any = None) -> 
     return cells
 
 
-def _by_category(qs: QuerySet, key: str) -> dict[Any, dict[str, metrics.Parts]]:
-    found: dict[Any, dict[str, metrics.Parts]] = {}
-    for (owner, cat), parts in metrics.grouped(
-        qs, [key, "forecast_category"], metrics.DEAL_AGGREGATES
-    ).items():
-        found.setdefault(owner, {})[cat] = parts
-    return found
+def totals(lens: Lens, kpi: Any, reads: WindowReads | None = None) -> dict[str, Any]:
+    """The lens's won so far and open deals in the window by category: the sums of its
+    window reads (two queries; none when given `reads`)."""
+    reads = reads or window_reads(lens, kpi)
+    cats: ByCategory = {}
+    for by_cat in reads.open.values():
+        _merged(cats, by_cat)
+    return _cells(cats, _summed(reads.won.values()))
 
 
-def totals(lens: Lens, kpi: Any) -> dict[str, Any]:
-    """The lens's won so far and open deals in the window by category (two queries)."""
-    won = metrics.figure(lens, "won", defs={"won_revenue": kpi})["parts"]
-    grouped = metrics.grouped(in_window(lens), ["forecast_category"], metrics.DEAL_AGGREGATES)
-    return _cells({cat: parts for (cat,), parts in grouped.items()}, won)
+# --- the roll-up rows ---------------------------------------------------------------------------
 
 
-def _roll_categories(
-    per: dict[Any, dict[str, metrics.Parts]], units: list[Any], paths: dict[int, str]
-) -> dict[int, dict[str, metrics.Parts]]:
-    """Category parts per unit, summed over each unit's subtree."""
-    cats: dict[int, dict[str, metrics.Parts]] = {u.pk: {} for u in units}
-    for uid, by_cat in per.items():
-        path = paths.get(uid, "?") if uid is not None else "?"
-        for u in units:
-            if path.startswith(u.path):
-                for cat, parts in by_cat.items():
-                    cats[u.pk][cat] = metrics.add(cats[u.pk].get(cat, {}), parts)
-    return cats
-
-
-def _unit_rows(lens: Lens, kpi: Any, units: list[Any]) -> list[dict[str, Any]]:
-    w, paths = lens.window, unit_paths()
-    won_qs = metrics.dated(lens, kpi, w.start, w.end)
-    info = metrics.stints_for(lens, w.start, w.end)
-    won = metrics.by_unit(won_qs, metrics.kpi_aggregates(kpi), units, paths, info)
-    by_owner = _by_category(in_window(lens), "kpi_owner")
-    today = metrics.stints_for(lens, lens.today, lens.today)  # open deals: the unit today
-    by_unit: dict[Any, dict[str, metrics.Parts]] = {}
-    for owner, by_cat in by_owner.items():
-        unit = by_unit.setdefault(today.unit_of(owner), {})
-        for cat, parts in by_cat.items():
-            unit[cat] = metrics.add(unit.get(cat, {}), parts)
-    cats = _roll_categories(by_unit, units, paths)
-    found = common.won_targets(lens, [w], units=[u.pk for u in units])
-    adjusted = latest_adjustments([w.key], units=[u.pk for u in units])
-    return [
-        {
-            "unit": u,
-            "label": u.name,
-            "leader": u.leader,
-            **_with_target(
-                _cells(cats[u.pk], won.get(u.pk, {})),
-                found.get(("unit", u.pk, w.key)),
-                adjusted.get((u.pk, w.key)),
-            ),
-        }
-        for u in units
-    ]
-
-
-def rows(lens: Lens, kpi: Any) -> tuple[str, list[dict[str, Any]]]:
-    """The roll-up rows: one per unit right below the lens's unit when it has such, else one
-    per person in it ("units" or "people", rows)."""
+def row_owners(lens: Lens) -> tuple[str, list[Any]]:
+    """Whom the roll-up has a row for: each unit right below the lens's unit when it has such,
+    else each person in it ("units" or "people", them); nobody for a person or everything."""
     if lens.unit is None or lens.person is not None:
         return "people", []
     units = managed_units(lens.unit)
     if units:
-        return "units", _unit_rows(lens, kpi, units)
-    w = lens.window
-    members = list(people(lens.actor, lens.unit))
-    won = metrics.by_owner(metrics.dated(lens, kpi, w.start, w.end), metrics.kpi_aggregates(kpi))
-    per = _by_category(in_window(lens), "kpi_owner")
-    found = common.won_targets(lens, [w], users=[p.pk for p in members])
-    return "people", [
-        {
-            "person": p,
-            "label": str(p),
-            **_with_target(
-                _cells(per.get(p.pk, {}), won.get(p.pk, {})), found.get(("user", p.pk, w.key))
-            ),
-        }
-        for p in members
+        return "units", units
+    return "people", list(people(lens.actor, lens.unit))
+
+
+def _roll(
+    per: dict[Any, ByCategory], units: list[Any], paths: dict[int, str]
+) -> dict[int, ByCategory]:
+    """Parts per unit, summed over each unit's subtree (`per` is keyed by the records' unit)."""
+    rolled: dict[int, ByCategory] = {u.pk: {} for u in units}
+    for uid, by_key in per.items():
+        path = paths.get(uid, "?") if uid is not None else "?"
+        for u in units:
+            if path.startswith(u.path):
+                _merged(rolled[u.pk], by_key)
+    return rolled
+
+
+def _unit_cells(lens: Lens, reads: WindowReads, units: list[Any]) -> dict[int, dict[str, Any]]:
+    """Each unit's cells: what was won in its subtree (the unit the owner was in on the day)
+    and its open deals (the owner's unit today)."""
+    w, paths = lens.window, unit_paths()
+    info = metrics.stints_for(lens, w.start, w.end)
+    keyed = attribution.unit_keyed(reads.won, info, metrics.add)
+    won = _roll({unit: {"won": parts} for (unit,), parts in keyed.items()}, units, paths)
+    today = metrics.stints_for(lens, lens.today, lens.today)  # open deals: the unit today
+    by_unit: dict[Any, ByCategory] = {}
+    for owner, by_cat in reads.open.items():
+        _merged(by_unit.setdefault(today.unit_of(owner), {}), by_cat)
+    cats = _roll(by_unit, units, paths)
+    return {u.pk: _cells(cats[u.pk], won[u.pk].get("won", {})) for u in units}
+
+
+def _person_cells(reads: WindowReads, members: list[Any]) -> dict[int, dict[str, Any]]:
+    """Each person's cells: what they won (over all their stints) and their open deals."""
+    won: dict[Any, metrics.Parts] = {}
+    for (owner, _stint), parts in reads.won.items():
+        won[owner] = metrics.add(won.get(owner, {}), parts)
+    return {p.pk: _cells(reads.open.get(p.pk, {}), won.get(p.pk, {})) for p in members}
+
+
+def _own_key(lens: Lens) -> tuple[str, int] | None:
+    if lens.person is not None:
+        return ("user", lens.person.pk)
+    return ("unit", lens.unit.pk) if lens.unit is not None else None
+
+
+def _targets(lens: Lens, kind: str, owners: list[Any]) -> dict[tuple[str, int, str], Any]:
+    """The won-revenue targets of the rows and of the lens's own person or unit (one query;
+    the page shows their values, not their attainment)."""
+    ids = [o.pk for o in owners]
+    users, units = (ids, []) if kind == "people" else ([], ids)
+    own = _own_key(lens)
+    if own is not None:
+        (users if own[0] == "user" else units).append(own[1])
+    return common.won_targets(lens, [lens.window], users=users, units=units, attainment=False)
+
+
+def _adjustments(lens: Lens, kind: str, owners: list[Any]) -> dict[tuple[int, str], Any]:
+    """The latest adjustments of the unit rows and of the lens's unit (one query, if any)."""
+    units = [u.pk for u in owners] if kind == "units" else []
+    if lens.unit is not None and lens.person is None:
+        units.append(lens.unit.pk)
+    return latest_adjustments([lens.window.key], units=units) if units else {}
+
+
+def rows(
+    lens: Lens, reads: WindowReads, owners: tuple[str, list[Any]], found: dict[Any, Any],
+    adjusted: dict[tuple[int, str], Any],
+) -> list[dict[str, Any]]:  # fmt: skip
+    """The roll-up rows of `row_owners`, each with its target and (units) adjusted call."""
+    kind, items = owners
+    key = lens.window.key
+    if kind == "units":
+        cells = _unit_cells(lens, reads, items)
+        return [
+            {"unit": u, "label": u.name, "leader": u.leader,
+             **_with_target(cells[u.pk], found.get(("unit", u.pk, key)), adjusted.get((u.pk, key)))}
+            for u in items
+        ]  # fmt: skip
+    cells = _person_cells(reads, items)
+    return [
+        {"person": p, "label": str(p), **_with_target(cells[p.pk], found.get(("user", p.pk, key)))}
+        for p in items
     ]
 
 
-def own_target(lens: Lens) -> Any:
-    """The won-revenue target of the lens's person or unit for the window."""
-    if lens.person is not None:
-        found = common.won_targets(lens, [lens.window], users=[lens.person.pk])
-    elif lens.unit is not None:
-        found = common.won_targets(lens, [lens.window], units=[lens.unit.pk])
-    else:
-        return None
-    return next(iter(found.values()), None)
+def _month_list(lens: Lens, months: int) -> list[Period]:
+    month_list = [Period.containing("month", lens.window.start)]
+    while len(month_list) < months:
+        month_list.append(month_list[-1].next())
+    return month_list
 
 
 def by_month(lens: Lens, months: int = 6) -> dict[str, Any]:
     """Open deals by expected-close month from the window's first month on, per category,
-    and those with a past or no close date (two queries)."""
-    first = Period.containing("month", lens.window.start)
-    month_list = [first]
-    while len(month_list) < months:
-        month_list.append(month_list[-1].next())
-    qs = metrics.open_deals(lens)
-    cells: dict[tuple[str, str], metrics.Parts] = {}
-    span = qs.filter(expected_close__gte=first.start, expected_close__lte=month_list[-1].end)
-    span = span.annotate(month=TruncMonth("expected_close"))
-    for (month, cat), parts in metrics.grouped(
-        span, ["month", "forecast_category"], metrics.DEAL_AGGREGATES
-    ).items():
-        cells[(Period.containing("month", month).key, cat)] = parts
+    and those with a past or no close date: one query, the lens's open deals per month and
+    category, read both ways."""
+    month_list = _month_list(lens, months)
+    shown = {m.key for m in month_list}
     this_month = Period.containing("month", lens.today).start
-    late = qs.aggregate(
-        past_n=Count("pk", filter=Q(expected_close__lt=this_month)),
-        past=Sum("weighted", filter=Q(expected_close__lt=this_month)),
-        none_n=Count("pk", filter=Q(expected_close__isnull=True)),
-        none=Sum("weighted", filter=Q(expected_close__isnull=True)),
-    )
+    qs = metrics.open_deals(lens).annotate(month=MonthStart("expected_close"))
+    cells: dict[tuple[str, str], metrics.Parts] = {}
+    past: metrics.Parts = {}
+    undated: metrics.Parts = {}
+    for (month, cat), parts in metrics.grouped(
+        qs, ["month", "forecast_category"], metrics.DEAL_AGGREGATES
+    ).items():
+        if month is None:
+            undated = metrics.add(undated, parts)
+            continue
+        if month < this_month:
+            past = metrics.add(past, parts)
+        key = Period.containing("month", month).key
+        if key in shown:
+            cells[(key, cat)] = parts
+    late = {
+        "past_n": past.get("n", 0),
+        "past": past.get("weighted"),
+        "none_n": undated.get("n", 0),
+        "none": undated.get("weighted"),
+    }
     return {"months": month_list, "cells": cells, "late": late, "this_month": this_month}
 
 
@@ -249,16 +331,18 @@ def accuracy(lens: Lens, kpi: Any, months: int = 6) -> list[dict[str, Any]]:
 def forecast_page(lens: Lens) -> dict[str, Any]:
     """Everything the forecast page shows."""
     kpi = metrics.kpi_definitions(["won_revenue"])["won_revenue"]
-    kind, row_list = rows(lens, kpi)
-    total = totals(lens, kpi)
+    reads = window_reads(lens, kpi)
+    owners = row_owners(lens)
+    found, adjusted = _targets(lens, *owners), _adjustments(lens, *owners)
+    key, own = lens.window.key, _own_key(lens)
     adjustment = None
     if lens.unit is not None and lens.person is None and lens.window.period is not None:
-        key = lens.window.key
-        adjustment = latest_adjustments([key], units=[lens.unit.pk]).get((lens.unit.pk, key))
+        adjustment = adjusted.get((lens.unit.pk, key))
+    target = found.get((*own, key)) if own is not None else None
     return {
-        "total": _with_target(total, own_target(lens), adjustment),
-        "row_kind": kind,
-        "rows": row_list,
+        "total": _with_target(totals(lens, kpi, reads), target, adjustment),
+        "row_kind": owners[0],
+        "rows": rows(lens, reads, owners, found, adjusted),
         "months": by_month(lens),
         "deals": deals(lens) if lens.person is not None or lens.unit is None else [],
         "accuracy": accuracy(lens, kpi),
