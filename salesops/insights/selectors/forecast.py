@@ -17,7 +17,6 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
 
 from salesops.core.money import ZERO
 from salesops.core.periods import Period
@@ -25,11 +24,12 @@ from salesops.crm.models import Opportunity
 from salesops.crm.selectors.sales import can_change
 from salesops.insights import metrics
 from salesops.insights.lens import Lens, Window, led_units, people, unit_paths
-from salesops.insights.models import ForecastSnapshot
 from salesops.insights.selectors import common
+from salesops.insights.selectors.forecast_accuracy import accuracy, closed_months
 from salesops.insights.selectors.managers import managed_units
 from salesops.insights.services.forecast import CATEGORIES, latest_adjustments
-from salesops.targets import attribution
+from salesops.targets import attribution, kpis
+from salesops.targets.attribution import ONE_DAY
 
 TENTH = Decimal("0.1")
 
@@ -55,10 +55,13 @@ def in_window(lens: Lens) -> QuerySet[Opportunity]:
 @dataclass(frozen=True)
 class WindowReads:
     """What the lens's records in the window add up to, per owner: won records per
-    (owner, stint) and open deals expected in the window per owner and category."""
+    (owner, stint of `info`) and open deals expected in the window per owner and category;
+    with the won per month of the accuracy's closed months when read together."""
 
     won: dict[tuple[Any, ...], metrics.Parts]
     open: dict[Any, ByCategory]
+    info: attribution.Stints
+    won_months: dict[str, metrics.Parts] | None = None
 
 
 def _by_category(qs: QuerySet, key: str) -> dict[Any, ByCategory]:
@@ -70,12 +73,52 @@ def _by_category(qs: QuerySet, key: str) -> dict[Any, ByCategory]:
     return found
 
 
-def window_reads(lens: Lens, kpi: Any) -> WindowReads:
-    """The lens's won records and open deals in the window, grouped by owner (two queries)."""
-    w = lens.window
-    won_qs = metrics.dated(lens, kpi, w.start, w.end)
-    won = metrics.grouped(won_qs, ["kpi_owner", "kpi_stint"], metrics.kpi_aggregates(kpi))
-    return WindowReads(won, _by_category(in_window(lens), "kpi_owner"))
+def _joint(window: Window, closed: list[Period]) -> Window | None:
+    """One range covering the window and the closed months, when the window is a standard
+    period (whole months) that overlaps or adjoins them; else None (read them apart)."""
+    if window.period is None or not closed:
+        return None
+    first, last = closed[0].start, closed[-1].end
+    if window.start > last + ONE_DAY or window.end < first - ONE_DAY:
+        return None
+    return Window(min(window.start, first), max(window.end, last), "custom")
+
+
+def _won_by_month(lens: Lens, kpi: Any, span: Window, closed: list[Period]) -> WindowReads:
+    """The won records of the window per (owner, stint) and of the closed months per month,
+    from one read over `span` grouped by owner, stint and month."""
+    aware = kpi.date_field in kpis.SOURCES[kpi.source].datetime_fields
+    qs = metrics.dated(lens, kpi, span.start, span.end)
+    qs = qs.annotate(kpi_bucket=metrics.bucket_expr(kpi.date_field, "month", aware))
+    keys = ["kpi_owner", "kpi_stint", "kpi_bucket"]
+    w, shown = lens.window, {m.key for m in closed}
+    won: dict[tuple[Any, ...], metrics.Parts] = {}
+    months: dict[str, metrics.Parts] = {}
+    for (owner, stint, bucket), parts in metrics.grouped(
+        qs, keys, metrics.kpi_aggregates(kpi)
+    ).items():
+        month = Period.parse(metrics.bucket_key(bucket, "month"))
+        if w.start <= month.start and month.end <= w.end:
+            won[(owner, stint)] = metrics.add(won.get((owner, stint), {}), parts)
+        if month.key in shown:
+            months[month.key] = metrics.add(months.get(month.key, {}), parts)
+    info = metrics.stints_for(lens, span.start, span.end)
+    return WindowReads(won, {}, info, months)
+
+
+def window_reads(lens: Lens, kpi: Any, closed: list[Period] | None = None) -> WindowReads:
+    """The lens's won records and open deals in the window, grouped by owner (two queries).
+    Given the accuracy's `closed` months next to the window, their won per month comes with
+    the window's in one read."""
+    w, closed = lens.window, closed or []
+    span = _joint(w, closed)
+    if span is not None:
+        won = _won_by_month(lens, kpi, span, closed)
+    else:
+        qs = metrics.dated(lens, kpi, w.start, w.end)
+        found = metrics.grouped(qs, ["kpi_owner", "kpi_stint"], metrics.kpi_aggregates(kpi))
+        won = WindowReads(found, {}, metrics.stints_for(lens, w.start, w.end))
+    return replace(won, open=_by_category(in_window(lens), "kpi_owner"))
 
 
 def _summed(parts: Iterable[metrics.Parts]) -> metrics.Parts:
@@ -155,9 +198,8 @@ def _roll(
 def _unit_cells(lens: Lens, reads: WindowReads, units: list[Any]) -> dict[int, dict[str, Any]]:
     """Each unit's cells: what was won in its subtree (the unit the owner was in on the day)
     and its open deals (the owner's unit today)."""
-    w, paths = lens.window, unit_paths()
-    info = metrics.stints_for(lens, w.start, w.end)
-    keyed = attribution.unit_keyed(reads.won, info, metrics.add)
+    paths = unit_paths()
+    keyed = attribution.unit_keyed(reads.won, reads.info, metrics.add)
     won = _roll({unit: {"won": parts} for (unit,), parts in keyed.items()}, units, paths)
     today = metrics.stints_for(lens, lens.today, lens.today)  # open deals: the unit today
     by_unit: dict[Any, ByCategory] = {}
@@ -272,66 +314,11 @@ def may_adjust(lens: Lens) -> bool:
     return lens.unit is not None and led_units(lens.actor).filter(pk=lens.unit.pk).exists()
 
 
-# --- accuracy ------------------------------------------------------------------------------------
-
-
-def _pick(snaps: list[ForecastSnapshot], by: Any) -> ForecastSnapshot | None:
-    before = [s for s in snaps if timezone.localtime(s.taken_at).date() <= by]
-    return before[-1] if before else (snaps[0] if snaps else None)
-
-
-def _accuracy(call: Decimal | None, actual: Decimal) -> Decimal | None:
-    if call is None or actual <= 0:
-        return None
-    miss = abs(call - actual) * 100 / actual
-    return max(Decimal(0), Decimal(100) - miss).quantize(TENTH, ROUND_HALF_UP)
-
-
-def accuracy(lens: Lens, kpi: Any, months: int = 6) -> list[dict[str, Any]]:
-    """For each of the last closed months: the call at the month's start and halfway, what
-    was won, and how accurate each call was (100% − miss ÷ actual). Two queries."""
-    if lens.person is None and lens.unit is None:
-        return []
-    last = Period.containing("month", lens.today).previous()
-    closed = [last]
-    while len(closed) < months:
-        closed.insert(0, closed[0].previous())
-    qs = ForecastSnapshot.objects.visible_to(lens.actor).filter(
-        period_key__in=[m.key for m in closed]
-    )
-    if lens.person is not None:
-        qs = qs.filter(owner_user=lens.person)
-    else:
-        qs = qs.filter(owner_unit=lens.unit)
-    snaps: dict[str, list[ForecastSnapshot]] = {}
-    for snap in qs.order_by("taken_at", "id"):
-        snaps.setdefault(snap.period_key, []).append(snap)
-    span = replace(lens, window=Window(closed[0].start, closed[-1].end, "custom"))
-    won = metrics.by_bucket(
-        metrics.dated(span, kpi, span.window.start, span.window.end), kpi, "month"
-    )
-    result = []
-    for month in closed:
-        actual = won.get((month.key,), {}).get("total", ZERO)
-        start = _pick(snaps.get(month.key, []), month.start)
-        mid = _pick(snaps.get(month.key, []), month.start.replace(day=15))
-        result.append(
-            {
-                "period": month,
-                "actual": actual,
-                "start": start,
-                "mid": mid,
-                "start_accuracy": _accuracy(start.call if start else None, actual),
-                "mid_accuracy": _accuracy(mid.call if mid else None, actual),
-            }
-        )
-    return result
-
-
 def forecast_page(lens: Lens) -> dict[str, Any]:
     """Everything the forecast page shows."""
     kpi = metrics.kpi_definitions(["won_revenue"])["won_revenue"]
-    reads = window_reads(lens, kpi)
+    compared = lens.person is not None or lens.unit is not None  # accuracy shown
+    reads = window_reads(lens, kpi, closed_months(lens) if compared else None)
     owners = row_owners(lens)
     found, adjusted = _targets(lens, *owners), _adjustments(lens, *owners)
     key, own = lens.window.key, _own_key(lens)
@@ -345,6 +332,6 @@ def forecast_page(lens: Lens) -> dict[str, Any]:
         "rows": rows(lens, reads, owners, found, adjusted),
         "months": by_month(lens),
         "deals": deals(lens) if lens.person is not None or lens.unit is None else [],
-        "accuracy": accuracy(lens, kpi),
+        "accuracy": accuracy(lens, kpi, won=reads.won_months),
         "may_adjust": may_adjust(lens) and lens.person is None and lens.window.period is not None,
     }

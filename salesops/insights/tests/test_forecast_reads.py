@@ -185,7 +185,8 @@ def _old_months(lens: Lens) -> tuple[dict[tuple[str, str], Any], dict[str, Any]]
 def _lenses(cast: Any, q: Period) -> list[Lens]:
     u = cast.units
     windows = [Window.of(q), Window(q.start + timedelta(days=7), q.end, "custom"),
-               Window.containing("month", make.today())]  # fmt: skip
+               Window.containing("month", make.today()),
+               Window.containing("quarter", q.start - timedelta(days=400))]  # fmt: skip
     views = [(cast.director, {"unit": u["acme"]}), (cast.manager, {"unit": u["north"]}),
              (cast.supervisor, {"unit": u["n1"]}), (cast.other_supervisor, {"unit": u["s1"]}),
              (cast.director, {}), (cast.rep, {"person": cast.rep})]  # fmt: skip
