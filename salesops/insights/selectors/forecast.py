@@ -5,7 +5,9 @@ forecast accuracy from the weekly snapshots once a month is over.
 The page's figures for the window come from two grouped reads (`WindowReads`): won records per
 owner (and stint, for people who changed unit) and open deals expected in the window per owner
 and category. The headline, the rows per sub-unit and the rows per person are all sums of those
-parts, so the page's query count does not grow with the number of units or people.
+parts, so the page's query count does not grow with the number of units or people. When the
+window is a month, quarter or year next to the months the accuracy compares, the won records of
+both come from one read grouped by month as well (one attribution of people to units, not two).
 """
 
 from __future__ import annotations
