@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -19,6 +20,14 @@ def find_pg_bin() -> Path | None:
     return candidates[-1].parent if candidates else None
 
 
+def _free_port() -> int:
+    """A loopback port nothing listens on now (the system picks it), so a server started for
+    the tests does not collide with another process's port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 class LocalPostgres:
     """initdb (once) and start a server in `folder`; stop it on exit, and remove the folder
     unless it is kept. `url` names the database `salesops` (created when missing)."""
@@ -30,7 +39,7 @@ class LocalPostgres:
         self.dir = folder or Path(tempfile.mkdtemp(prefix="salesops-pg-"))
         self.dir.mkdir(parents=True, exist_ok=True)
         self.data = self.dir / "data"
-        self.port = port or 54000 + os.getpid() % 1000
+        self.port = port or _free_port()
         self.settings = settings
         self.as_user: list[str] = []
         if os.geteuid() == 0:  # initdb refuses to run as root
