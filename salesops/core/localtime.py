@@ -109,3 +109,11 @@ def sqlite_micros(column: str) -> str:
     UTC); "%%" because Django reads %s as a parameter."""
     seconds = f"CAST(strftime('%%s', {column}) AS INTEGER)"
     return f"({seconds} * 1000000 + CAST(substr({column}, 21) AS INTEGER))"
+
+
+def date_start(field: str, kind: str) -> Any:
+    """The start of the week/month/quarter/year of a date field: on SQLite its own date
+    function, as for timestamps above (Django's Trunc calls a Python function per row there)."""
+    if connection.vendor == "sqlite":
+        return _LocalStart(field, 0, kind)
+    return Trunc(field, kind, output_field=DateField())

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP
+from functools import partial
 from typing import Any
 
 from django.db.models import (
@@ -31,11 +32,10 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Trunc
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from salesops.core.localtime import Elapsed, local_date, local_trunc
+from salesops.core.localtime import Elapsed, date_start, local_date, local_trunc
 from salesops.core.money import CENT, ZERO
 from salesops.core.periods import Period
 from salesops.crm.models import Opportunity, Stage, StageHistory
@@ -214,10 +214,15 @@ def unit_q(lens: Lens, metric: Metric, kpi: KpiDefinition | None, unit: int | No
 
 def dated(lens: Lens, kpi: KpiDefinition, start: date, end: date) -> QuerySet:
     """The visible records of a KPI from start to end, of the lens's unit or person."""
-    source = kpis.SOURCES[kpi.source]
-    qs = kpis.records(kpi, start, end, source.model_class().objects.visible_to(lens.actor))
-    aware = kpi.date_field in source.datetime_fields
-    return _narrow(qs, lens, kpi.date_field, aware, start, end)
+    return _in_lens(lens, [kpi], start, end, lambda visible: kpis.records(kpi, start, end, visible))
+
+
+def _in_lens(lens: Lens, group: list[KpiDefinition], start: date, end: date, rows: Any) -> QuerySet:
+    """`rows` (a function of the actor's visible records of the group's source) narrowed to
+    the lens's unit or person, with the stint of each record."""
+    source, field = kpis.SOURCES[group[0].source], group[0].date_field
+    qs = rows(source.model_class().objects.visible_to(lens.actor))
+    return _narrow(qs, lens, field, field in source.datetime_fields, start, end)
 
 
 def open_deals(lens: Lens) -> QuerySet[Opportunity]:
@@ -336,16 +341,8 @@ def _subtrees(
     info: attribution.Stints,
 ) -> dict[int, Parts]:
     """Parts keyed by (owner, stint) summed per wanted unit over its subtree."""
-    by_leaf = attribution.unit_keyed(rows, info, add)
-    leaves = [(paths.get(k[0], "?") if k[0] else "?", p) for k, p in by_leaf.items()]
-    result: dict[int, Parts] = {}
-    for unit in wanted:
-        total: Parts = {}
-        for path, parts in leaves:
-            if path.startswith(unit.path):
-                total = add(total, parts)
-        result[unit.pk] = total
-    return result
+    by_leaf = {k[0]: p for k, p in attribution.unit_keyed(rows, info, add).items()}
+    return kpis.rollup(by_leaf, paths, [u.pk for u in wanted], dict, add)
 
 
 def kpis_by_unit(
@@ -362,11 +359,7 @@ def kpis_by_unit(
             qs = dated(lens, group[0], start, end)
             found[group[0].code] = by_unit(qs, kpi_aggregates(group[0]), wanted, paths, info)
             continue
-        source = kpis.SOURCES[group[0].source]
-        visible = source.model_class().objects.visible_to(lens.actor)
-        qs = kpi_batch.shared_rows(group, start, end, visible)
-        aware = group[0].date_field in source.datetime_fields
-        qs = _narrow(qs, lens, group[0].date_field, aware, start, end)
+        qs = _in_lens(lens, group, start, end, partial(kpi_batch.shared_rows, group, start, end))
         rows: dict[str, dict[tuple[Any, ...], Parts]] = {k.code: {} for k in group}
         keys = ("kpi_owner", "kpi_stint")
         for row in qs.order_by().values(*keys).annotate(**kpi_batch.aggregates(group)):
@@ -382,9 +375,7 @@ def _parts_of(c: kpis.Components) -> Parts:
 
 def bucket_expr(field: str, kind: str, aware: bool) -> Any:
     """The start of the week/month/quarter of a date or datetime field, in local time."""
-    if aware:
-        return local_trunc(field, kind)
-    return Trunc(field, kind, output_field=DateField())
+    return local_trunc(field, kind) if aware else date_start(field, kind)
 
 
 def bucket_key(value: Any, kind: str) -> str:

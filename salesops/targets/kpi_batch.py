@@ -23,7 +23,7 @@ from salesops.targets import kpis
 from salesops.targets.kpis import SOURCES, Components
 
 
-def scan_key(kpi: Any) -> tuple[str, str, str]:
+def _scan_key(kpi: Any) -> tuple[str, str, str]:
     """KPIs with the same key read the same rows: model, owner and date field."""
     source = SOURCES[kpi.source]
     return source.model, source.owner, kpi.date_field
@@ -33,7 +33,7 @@ def by_scan(kpi_list: Iterable[Any]) -> list[list[Any]]:
     """The KPIs in groups reading the same rows (in first-seen order)."""
     groups: dict[tuple[str, str, str], list[Any]] = defaultdict(list)
     for kpi in kpi_list:
-        groups[scan_key(kpi)].append(kpi)
+        groups[_scan_key(kpi)].append(kpi)
     return list(groups.values())
 
 

@@ -12,11 +12,12 @@ and `num` (rows meeting the ratio numerator) — so units roll up by adding thei
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.apps import apps
 from django.db.models import (
@@ -38,6 +39,7 @@ from salesops.core.localtime import Elapsed, local_date, local_trunc
 from salesops.core.money import CENT
 from salesops.core.periods import Period
 
+T = TypeVar("T")
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
 DAY_MICROSECONDS = Decimal(86_400_000_000)
@@ -414,16 +416,21 @@ def value_of(kpi: Any, parts: Components | None) -> Decimal | None:
 
 
 def rollup(
-    by_unit: dict[int | None, Components], paths: dict[int, str], wanted: Iterable[int]
-) -> dict[int, Components]:
-    """Each wanted unit's components: the sum over every unit in its subtree. `paths` maps unit
-    ids to materialised paths (all units, so leaves outside `wanted` still roll up)."""
+    by_unit: dict[Any, T],
+    paths: dict[int, str],
+    wanted: Iterable[int],
+    zero: Callable[[], T] = Components,  # type: ignore[assignment]
+    plus: Callable[[T, T], T] = operator.add,
+) -> dict[int, T]:
+    """Each wanted unit's parts: the sum over every unit in its subtree. `paths` maps unit
+    ids to materialised paths (all units, so leaves outside `wanted` still roll up). Parts are
+    Components unless `zero` and `plus` say otherwise (e.g. the insights' dicts of parts)."""
     leaves = [(paths[uid], parts) for uid, parts in by_unit.items() if uid in paths]
-    result: dict[int, Components] = {}
+    result: dict[int, T] = {}
     for uid in wanted:
-        path, total = paths[uid], Components()
+        path, total = paths[uid], zero()
         for leaf_path, parts in leaves:
             if leaf_path.startswith(path):
-                total = total + parts
+                total = plus(total, parts)
         result[uid] = total
     return result

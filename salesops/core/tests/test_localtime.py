@@ -3,15 +3,15 @@ ones computed in Python — around local midnight, on Sundays, at quarter and ye
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
-from salesops.core.localtime import local_date, local_trunc
+from salesops.core.localtime import date_start, local_date, local_trunc
 from salesops.core.periods import Period
-from salesops.crm.models import Activity
+from salesops.crm.models import Activity, Customer, Opportunity, Stage
 
 pytestmark = pytest.mark.django_db
 
@@ -50,3 +50,21 @@ def test_local_dates_and_period_starts_match_python(cast: Any) -> None:
         assert row.day == day
         for kind in ("week", "month", "quarter", "year"):
             assert _as_day(getattr(row, kind)) == Period.containing(kind, day).start, (kind, moment)
+
+
+def test_period_starts_of_a_date_field_match_python(cast: Any) -> None:
+    days = [date(2026, 3, 31), date(2026, 4, 1), date(2026, 11, 22), date(2026, 11, 23)]
+    customer = Customer.objects.create(name="Dates", owner=cast.rep)
+    stage = Stage.objects.get(code="lead")
+    for i, day in enumerate(days):
+        Opportunity.objects.create(
+            name=f"o{i}", customer=customer, owner=cast.rep, stage=stage, amount=1,
+            expected_close=day, stage_entered_at=timezone.now(),
+        )  # fmt: skip
+    kinds = ("week", "month", "quarter", "year")
+    qs = Opportunity.objects.order_by("expected_close").annotate(
+        **{kind: date_start("expected_close", kind) for kind in kinds}
+    )
+    for row, day in zip(qs, days, strict=True):
+        for kind in kinds:
+            assert getattr(row, kind) == Period.containing(kind, day).start, (kind, day)

@@ -18,7 +18,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.db.models.functions import TruncMonth
 
 from salesops.core.money import ZERO
 from salesops.core.periods import Period
@@ -36,16 +35,6 @@ from salesops.targets.attribution import ONE_DAY
 TENTH = Decimal("0.1")
 
 ByCategory = dict[str, metrics.Parts]
-
-
-class MonthStart(TruncMonth):
-    """The first day of a date field's month. On SQLite with its own date function: Django's
-    TruncMonth calls a Python function there for every row (a branch's open deals at scale M:
-    about half of the month chart's time)."""
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        sql, params = compiler.compile(self.lhs)
-        return f"date({sql}, 'start of month')", params
 
 
 def in_window(lens: Lens) -> QuerySet[Opportunity]:
@@ -188,13 +177,7 @@ def _roll(
     per: dict[Any, ByCategory], units: list[Any], paths: dict[int, str]
 ) -> dict[int, ByCategory]:
     """Parts per unit, summed over each unit's subtree (`per` is keyed by the records' unit)."""
-    rolled: dict[int, ByCategory] = {u.pk: {} for u in units}
-    for uid, by_key in per.items():
-        path = paths.get(uid, "?") if uid is not None else "?"
-        for u in units:
-            if path.startswith(u.path):
-                _merged(rolled[u.pk], by_key)
-    return rolled
+    return kpis.rollup(per, paths, [u.pk for u in units], dict, lambda a, b: _merged(dict(a), b))
 
 
 def _unit_cells(lens: Lens, reads: WindowReads, units: list[Any]) -> dict[int, dict[str, Any]]:
@@ -279,7 +262,9 @@ def by_month(lens: Lens, months: int = 6) -> dict[str, Any]:
     month_list = _month_list(lens, months)
     shown = {m.key for m in month_list}
     this_month = Period.containing("month", lens.today).start
-    qs = metrics.open_deals(lens).annotate(month=MonthStart("expected_close"))
+    qs = metrics.open_deals(lens).annotate(
+        month=metrics.bucket_expr("expected_close", "month", False)
+    )
     cells: dict[tuple[str, str], metrics.Parts] = {}
     past: metrics.Parts = {}
     undated: metrics.Parts = {}
