@@ -126,8 +126,11 @@ Parts = dict[str, Any]
 
 
 def add(a: Parts, b: Parts) -> Parts:
-    """The sum of two sets of parts."""
-    return {k: a.get(k, 0) + b.get(k, 0) for k in set(a) | set(b)}
+    """The sum of two sets of parts (a new dict; neither argument changes)."""
+    total = dict(a)
+    for k, v in b.items():
+        total[k] = total[k] + v if k in total else v
+    return total
 
 
 kpi_aggregates = kpis.aggregates  # the KPI's additive parts, as the targets app computes them
@@ -312,8 +315,8 @@ def grouped(qs: QuerySet, keys: list[str], aggs: dict[str, Any]) -> dict[tuple[A
     """Parts per distinct value of the key annotations (one query)."""
     result: dict[tuple[Any, ...], Parts] = {}
     for row in qs.order_by().values(*keys).annotate(**aggs):
-        key = tuple(row[k] for k in keys)
-        result[key] = add(result.get(key, {}), _clean(row))
+        key, parts = tuple(row[k] for k in keys), _clean(row)
+        result[key] = add(result[key], parts) if key in result else parts
     return result
 
 
@@ -394,7 +397,10 @@ def by_bucket(
     qs = qs.annotate(kpi_bucket=bucket_expr(kpi.date_field, kind, aware))
     keys = ["kpi_owner", "kpi_bucket"] if owner else ["kpi_bucket"]
     result: dict[tuple[Any, ...], Parts] = {}
+    period_keys: dict[Any, str] = {}  # a bucket's key, computed once per distinct bucket
     for key, parts in grouped(qs, keys, kpi_aggregates(kpi)).items():
-        new = (*key[:-1], bucket_key(key[-1], kind))
-        result[new] = add(result.get(new, {}), parts)
+        if key[-1] not in period_keys:
+            period_keys[key[-1]] = bucket_key(key[-1], kind)
+        new = (*key[:-1], period_keys[key[-1]])
+        result[new] = add(result[new], parts) if new in result else parts
     return result

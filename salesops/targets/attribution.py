@@ -61,6 +61,10 @@ def _active(rows: list[tuple[date, date | None, int]], day: date) -> int | None:
 
 def _user_stints(user: int, rows: list[tuple[date, date | None, int]], current: int | None,
                  start: date, end: date) -> list[Stint]:  # fmt: skip
+    if len(rows) <= 1:  # most people: one assignment over the whole window, or none
+        s, e, unit = rows[0] if rows else (start, None, current)
+        if s <= start and (e is None or e >= end):
+            return [] if unit is None else [Stint(user, unit, start, end)]
     cuts = {start}
     for s, e, _u in rows:
         cuts.update(d for d in (s, (e + ONE_DAY) if e else None) if d and start < d <= end)
