@@ -51,7 +51,7 @@ def won_trend(lens: Lens, kpi: Any, months: int = 6) -> list[dict[str, Any]]:
     """Won revenue per month over the last months (one query)."""
     window = trend_window(lens, months)
     qs = metrics.dated(lens, kpi, window.start, window.end)
-    buckets = metrics.by_bucket(qs, kpi, "month")
+    buckets = metrics.by_bucket(qs, kpi, "month", window.start, window.end)
     rows, month = [], Period.containing("month", window.start)
     while month.start <= window.end:
         parts = buckets.get((month.key,), {})
@@ -117,17 +117,13 @@ def rep_dashboard(lens: Lens, now: datetime | None = None) -> dict[str, Any]:
 def _volume(lens: Lens, kpi: Any) -> tuple[str, dict[tuple[Any, ...], metrics.Parts]]:
     kind = "week" if lens.window.days <= 93 else "month"
     qs = metrics.dated(lens, kpi, lens.window.start, lens.window.end)
-    return kind, metrics.by_bucket(qs, kpi, kind, owner=True)
+    return kind, metrics.by_bucket(qs, kpi, kind, lens.window.start, lens.window.end, owner=True)
 
 
 def buckets_of(window: Window, kind: str, today: Any = None) -> list[Period]:
     """The weeks or months that overlap a window (up to today's)."""
     last = min(window.end, today) if today is not None else window.end
-    found, cursor = [], Period.containing(kind, window.start)
-    while cursor.start <= last:
-        found.append(cursor)
-        cursor = cursor.next()
-    return found
+    return metrics.periods_between(kind, window.start, last)
 
 
 def _coaching_due(

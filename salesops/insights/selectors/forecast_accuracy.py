@@ -60,7 +60,12 @@ def accuracy(
     if won is None:
         span = replace(lens, window=Window(closed[0].start, closed[-1].end, "custom"))
         records = metrics.dated(span, kpi, span.window.start, span.window.end)
-        won = {k[0]: p for k, p in metrics.by_bucket(records, kpi, "month").items()}
+        won = {
+            k[0]: p
+            for k, p in metrics.by_bucket(
+                records, kpi, "month", span.window.start, span.window.end
+            ).items()
+        }
     result = []
     for month in closed:
         actual = won.get(month.key, {}).get("total", ZERO)

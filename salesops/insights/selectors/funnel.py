@@ -215,7 +215,7 @@ def trend(lens: Lens, defs: dict[str, Any], months: int = 12) -> list[dict[str, 
     got = {}
     for code in ("won_revenue", "win_rate", "deals_opened"):
         qs = metrics.dated(span, defs[code], first.start, last.end)
-        got[code] = metrics.by_bucket(qs, defs[code], "month")
+        got[code] = metrics.by_bucket(qs, defs[code], "month", first.start, last.end)
     rows, month = [], first
     while month.start <= last.end:
         won, rate = got["won_revenue"].get((month.key,), {}), got["win_rate"].get((month.key,), {})
