@@ -7,7 +7,6 @@ was in on the record's local date (the assignment history), as in the product.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -65,17 +64,14 @@ def _dash_limit(role: str, unit: str) -> Any:
             [path, *span, *scope_params],
         )
         act_scope, act_params = owner_in("t.owner_id", sql.scope_ids(actor))
-        week = (
-            "to_char(date_trunc('week', t.done_at AT TIME ZONE 'Asia/Shanghai'), 'IYYY-\"W\"IW')"
-            if sql.pg()
-            else "strftime('%%Y-W%%W', date(t.done_at, '+480 minutes', 'weekday 0', '-6 days'))"
-        )
+        weeks = metrics.periods_between("week", ctx.quarter.start, ctx.quarter.end)
+        week, week_params = sql.bucket_case("t.done_at", weeks)
         volume = rows(
             f"SELECT t.owner_id, {week}, COUNT(*) FROM crm_activity t"
             f"{unit_join('t.owner_id', local_day('t.done_at'))}"
             f" WHERE t.status = 'done' AND t.done_at >= %s AND t.done_at < %s{act_scope}"
             " GROUP BY 1, 2",
-            [path, *span, *act_params],
+            [*week_params, path, *span, *act_params],
         )
         stages = rows(
             "SELECT o.stage_id, COUNT(*), SUM(o.amount) FROM crm_opportunity o"
@@ -89,22 +85,11 @@ def _dash_limit(role: str, unit: str) -> Any:
             "activities": sum(n for _o, _w, n in volume),  # the weekly counts' total
             "pipeline": sum(int(a) for _s, _n, a in stages),
             "won_by": {o: int(t) for o, t in won_by},
-            "volume": {(o, _iso_week(w)): n for o, w, n in volume},
+            "volume": {(o, weeks[w].key): n for o, w, n in volume},
             "stages": {s: (n, int(a)) for s, n, a in stages},
         }
 
     return run
-
-
-def _iso_week(label: str) -> str:
-    """'2026-W27' from PostgreSQL's ISO week, or from SQLite's %W week of the Monday (weeks
-    counted from the year's first Monday), as the product's week keys."""
-    if sql.pg():
-        return label
-    year, week = int(label[:4]), int(label[6:])
-    first_monday = date(year, 1, 1) + timedelta(days=(7 - date(year, 1, 1).weekday()) % 7)
-    monday = first_monday + timedelta(weeks=week - 1)
-    return Period.containing("week", monday).key
 
 
 # --- funnel ----------------------------------------------------------------------------------

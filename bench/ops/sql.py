@@ -37,6 +37,15 @@ def bounds(start: date, end: date) -> list[Any]:
     return [_naive_utc(first), _naive_utc(after)]
 
 
+def bucket_case(column: str, periods: list[Any]) -> tuple[str, list[Any]]:
+    """The index of the period (in order, local days) a UTC timestamp column falls in, for rows
+    already limited to the periods' span: compared with each period's end, not truncated row
+    by row."""
+    ends = [bounds(p.start, p.end)[1] for p in periods[:-1]]
+    whens = " ".join(f"WHEN {column} < %s THEN {i}" for i in range(len(ends)))
+    return f"CASE {whens} ELSE {len(ends)} END", ends
+
+
 def _naive_utc(value: datetime) -> str:
     from datetime import UTC
 
