@@ -1,4 +1,5 @@
-/* The customer picker (crm/forms/widgets.py, templates/crm/widgets/customer_picker.html).
+/* The record pickers: customers and leads (crm/forms/widgets.py RecordPicker and its
+ * subclasses, templates/crm/widgets/picker.html).
  *
  * htmx fetches the matches into the menu as the user types; this file opens the menu, moves
  * through it with the arrow keys, and chooses with Enter, Tab or a click: the hidden input gets
@@ -96,7 +97,9 @@
     var menu = e.detail.target;
     if (!menu || !menu.matches("[data-picker-menu]")) { return; }
     var p = parts(menu);
-    var open = document.activeElement === p.box && p.box.value.trim() !== "";
+    /* Only while typing: matches arriving after a choice (still in flight) leave it closed. */
+    var typed = p.box.value.trim() !== "" && p.box.value !== p.box.dataset.pickerLabel;
+    var open = document.activeElement === p.box && typed;
     show(p, open && menu.children.length > 0);
     if (open) { activate(p, options(p)[0] || null); }
   }

@@ -3,12 +3,12 @@ service standards and pool rules. Leads, the pool and imports are in views/accou
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Model, QuerySet
 from django.forms import model_to_dict
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,6 +22,7 @@ from salesops.core.lists import Col, ListSpec, list_response
 from salesops.core.policy import allows
 from salesops.core.visibility import get_visible_or_404
 from salesops.crm.forms import accounts as forms
+from salesops.crm.forms.widgets import OPTIONS_TEMPLATE, CustomerPicker, RecordPicker
 from salesops.crm.models import Contact, Customer, TierStandard
 from salesops.crm.models.choices import Tier
 from salesops.crm.selectors import accounts as selectors
@@ -126,15 +127,24 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     return list_response(request, spec, qs, "crm/accounts/customer_list.html", context)
 
 
-@require_GET
-def customer_picker(request: HttpRequest) -> HttpResponse:
-    """The customer picker's suggestions for the typed text `q` (an htmx fragment): visible
-    customers only, at most PICKER_LIMIT, with a note when more match."""
-    text = request.GET.get("q", "")
-    found = selectors.customer_matches(actor=request.user, text=text)
-    limit = selectors.PICKER_LIMIT
-    context = {"customers": found[:limit], "more": len(found) > limit, "text": text.strip()}
-    return render(request, "crm/widgets/customer_picker_options.html", context)
+def picker_view(
+    picker: type[RecordPicker], matches: Callable[..., Sequence[Model]]
+) -> Callable[[HttpRequest], HttpResponse]:
+    """A picker's suggestions route: `matches(actor=, text=)` for the typed text `q`, shown as
+    the picker's options fragment (an htmx fragment; at most PICKER_LIMIT, a note when more
+    match). Read-only, so GET only."""
+
+    @require_GET
+    def suggestions(request: HttpRequest) -> HttpResponse:
+        text = request.GET.get("q", "")
+        found = matches(actor=request.user, text=text)
+        return render(request, OPTIONS_TEMPLATE, picker.suggestions(found, text))
+
+    return suggestions
+
+
+# The customer picker's suggestions: visible customers whose name contains the text.
+customer_picker = picker_view(CustomerPicker, selectors.customer_matches)
 
 
 def customer_create(request: HttpRequest) -> HttpResponse:
