@@ -121,6 +121,8 @@ CASES = [
     # leads and the pool
     Case("crm:lead_list"),
     Case("crm:lead_create"),
+    # Which leads each person gets: crm/tests/test_lead_picker.py; here, who may ask.
+    Case("crm:lead_picker", query="q=Lead"),
     Case("crm:lead_detail", targets=LEADS),
     Case("crm:lead_edit", targets=OWNED_LEADS),
     Case("crm:lead_qualify", method="post", targets=OWNED_LEADS, ok=302, data={"budget_ok": "on"}),

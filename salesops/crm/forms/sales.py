@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from salesops.core.imports import MODES
 from salesops.core.widgets import DateInput, DateTimeInput
-from salesops.crm.forms.widgets import CustomerPicker
+from salesops.crm.forms.widgets import CustomerPicker, LeadPicker
 from salesops.crm.models import (
     Activity,
     Contact,
@@ -350,7 +350,9 @@ class ActivityForm(SalesForm):
     opportunity = forms.ModelChoiceField(
         label=_("Opportunity"), queryset=Opportunity.objects.none(), required=False
     )
-    lead = forms.ModelChoiceField(label=_("Lead"), queryset=Lead.objects.none(), required=False)
+    lead = forms.ModelChoiceField(
+        label=_("Lead"), queryset=Lead.objects.none(), required=False, widget=LeadPicker
+    )
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none())
     companions = forms.ModelMultipleChoiceField(
         label=_("Joined by"),

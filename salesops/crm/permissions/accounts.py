@@ -42,6 +42,7 @@ ROUTES = {
     # leads and the pool
     "crm:lead_list": Access(SALES),
     "crm:lead_create": Access(SALES, writes=True),
+    "crm:lead_picker": Access(SALES),  # the lead picker's suggestions (activity form)
     "crm:lead_detail": Access(SALES, obj="lead"),
     "crm:lead_edit": Access(SALES, obj="lead", writes=True),
     "crm:lead_qualify": Access(SALES, obj="lead", writes=True),

@@ -375,6 +375,24 @@ def leads(*, actor: Any) -> QuerySet[Lead]:
     return Lead.objects.visible_to(actor).select_related("owner", "territory", "partner")
 
 
+# What the lead list's search box and the lead picker match the typed text against.
+LEAD_SEARCH = ("title", "company_name", "contact_name", "phone", "email")
+
+
+def lead_matches(*, actor: Any, text: str, limit: int = PICKER_LIMIT) -> list[Lead]:
+    """What the lead picker offers for typed text: visible open leads where any of the lead
+    list's search fields contains it (any case), newest first (the list's default order), at
+    most `limit` + 1 (the extra one tells "more match"). No text, no leads."""
+    text = text.strip()
+    if not text:
+        return []
+    match = Q()
+    for name in LEAD_SEARCH:
+        match |= Q(**{f"{name}__icontains": text})
+    found = leads(actor=actor).filter(match, status__in=OPEN_LEAD_STATUSES)
+    return list(found.order_by("-created_at", "-pk")[: limit + 1])
+
+
 def leads_for_list(*, actor: Any) -> QuerySet[Lead]:
     """Visible leads with their BANT score (0–4 boxes ticked), computed by the database."""
     score: Any = Value(0)

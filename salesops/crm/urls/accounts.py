@@ -23,6 +23,7 @@ urlpatterns: list[URLPattern] = [
     path("pool/rules/", views.pool_settings, name="pool_settings"),
     path("leads/", leads.lead_list, name="lead_list"),
     path("leads/new/", leads.lead_create, name="lead_create"),
+    path("leads/picker/", leads.lead_picker, name="lead_picker"),
     path("leads/<int:pk>/", leads.lead_detail, name="lead_detail"),
     path("leads/<int:pk>/edit/", leads.lead_edit, name="lead_edit"),
     path("leads/<int:pk>/qualify/", leads.lead_qualify, name="lead_qualify"),

@@ -23,13 +23,21 @@ from salesops.core.policy import allows
 from salesops.core.visibility import get_visible_or_404
 from salesops.crm import importers
 from salesops.crm.forms import accounts as forms
+from salesops.crm.forms.widgets import LeadPicker
 from salesops.crm.importers.accounts import IMPORTERS
 from salesops.crm.models import Lead
 from salesops.crm.models.choices import Source, Tier
 from salesops.crm.selectors import accounts as selectors
 from salesops.crm.services import accounts as services
 from salesops.crm.services import accounts_pool as pool
-from salesops.crm.views.accounts import act, form_errors, form_page, run_service, safe_next
+from salesops.crm.views.accounts import (
+    act,
+    form_errors,
+    form_page,
+    picker_view,
+    run_service,
+    safe_next,
+)
 
 STATUS_LABELS = dict(Lead.Status.choices)
 SOURCE_LABELS = dict(Source.choices)
@@ -61,7 +69,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     spec = ListSpec(
         name="leads",
         columns=LEAD_COLUMNS,
-        search=["title", "company_name", "contact_name", "phone", "email"],
+        search=list(selectors.LEAD_SEARCH),
         filter_form=forms.lead_filter_form(actor),
         totals={"count": Count("pk")},
         default_sort="-created_at",
@@ -69,6 +77,10 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     )
     qs = selectors.leads_for_list(actor=actor)
     return list_response(request, spec, qs, "crm/accounts/lead_list.html")
+
+
+# The lead picker's suggestions: visible open leads matching the lead list's search.
+lead_picker = picker_view(LeadPicker, selectors.lead_matches)
 
 
 def lead_create(request: HttpRequest) -> HttpResponse:
