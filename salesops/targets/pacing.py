@@ -104,10 +104,40 @@ def _seasonal(shares: tuple[tuple[str, Any], ...], today: date) -> Fraction:
     return min(done, Fraction(1))
 
 
-def _q(value: Fraction | Decimal) -> Decimal:
-    if isinstance(value, Fraction):
-        value = Decimal(value.numerator) / Decimal(value.denominator)
+@lru_cache(maxsize=4096)
+def _pace(
+    period: Period, today: date, additive: bool, shares: tuple[tuple[str, Any], ...]
+) -> tuple[Clock, Fraction, Fraction | None]:
+    """What a target's attainment needs of its period on a day, computed once for all the
+    targets that share it (cached): the clock, the share expected at an even pace (all of it for
+    rates and averages), and the share expected under the phasing `shares` (None without)."""
+    clock = _clock(period, today)
+    if not additive:
+        return clock, Fraction(1), None
+    return clock, clock.fraction, _seasonal(shares, today) if shares else None
+
+
+def _q(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _div(numerator: int, denominator: int) -> Decimal:
+    """numerator / denominator to the cent (half up). Integers rather than Fractions: a page
+    computes a thousand attainments, and Decimal division is correctly rounded, so any
+    integers with the same ratio give the same result as the reduced fraction."""
+    return (Decimal(numerator) / Decimal(denominator)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _ratio(value: Decimal) -> tuple[int, int]:
+    """A Decimal as exact integers (numerator, denominator > 0)."""
+    return value.as_integer_ratio()
+
+
+def _at_least(part: Decimal, whole: Decimal, share: Fraction) -> bool:
+    """part / whole >= share, exactly, for whole > 0 (cross-multiplied integers)."""
+    pn, pd = _ratio(part)
+    wn, wd = _ratio(whole)
+    return pn * wd * share.denominator >= share.numerator * wn * pd
 
 
 @dataclass(frozen=True)
@@ -141,32 +171,47 @@ class Attainment:
         return int(max(Decimal(0), min(self.pct or Decimal(0), Decimal(100))))
 
 
-def _ratio_status(ratio: Fraction, reached: bool) -> str:
-    if reached:
-        return "achieved"
-    if ratio >= ON_TRACK:
-        return "on_track"
-    return "at_risk" if ratio >= AT_RISK else "off_track"
-
-
-def _status(kpi: Any, target: Decimal, actual: Decimal | None, expected: Decimal) -> str:
+def _status(higher: bool, target: Decimal, actual: Decimal | None, expected: Decimal) -> str:
+    """Achieved, else on track / at risk / off track by the share of the expected pace reached
+    (actual ÷ expected; expected ÷ actual when lower is better; 100 % when that is undefined)."""
     if actual is None:
         return "no_data"
-    if kpi.higher_is_better:
-        reached = actual >= target
-        ratio = Fraction(actual) / Fraction(expected) if expected > 0 else Fraction(1)
+    if higher:
+        reached, part, whole = actual >= target, actual, expected
     else:
-        reached = actual <= target
-        ratio = Fraction(expected) / Fraction(actual) if actual > 0 else Fraction(1)
-    return _ratio_status(ratio, reached)
+        reached, part, whole = actual <= target, expected, actual
+    if reached:
+        return "achieved"
+    if whole <= 0 or _at_least(part, whole, ON_TRACK):
+        return "on_track"
+    return "at_risk" if _at_least(part, whole, AT_RISK) else "off_track"
 
 
-def _pct(kpi: Any, target: Decimal, actual: Decimal | None) -> Decimal | None:
+def _pct(higher: bool, target: Decimal, actual: Decimal | None) -> Decimal | None:
     if actual is None:
         return None
-    if kpi.higher_is_better:
-        return _q(Fraction(actual) * 100 / Fraction(target)) if target > 0 else None
-    return _q(Fraction(target) * 100 / Fraction(actual)) if actual > 0 else None
+    if higher:
+        return _percent(actual, target) if target > 0 else None
+    return _percent(target, actual) if actual > 0 else None
+
+
+def _percent(part: Decimal, whole: Decimal) -> Decimal:
+    """100 × part / whole to the cent, exactly (see _div)."""
+    pn, pd = _ratio(part)
+    wn, wd = _ratio(whole)
+    return _div(100 * pn * wd, pd * wn)
+
+
+def _times(value: Decimal, share: Fraction) -> Decimal:
+    """value × share to the cent, exactly."""
+    n, d = _ratio(value)
+    return _div(n * share.numerator, d * share.denominator)
+
+
+def _over(value: Decimal, share: Fraction) -> Decimal:
+    """value ÷ share (share > 0) to the cent, exactly."""
+    n, d = _ratio(value)
+    return _div(n * share.denominator, d * share.numerator)
 
 
 def attainment(
@@ -178,28 +223,29 @@ def attainment(
     phasing: dict[str, Any] | None = None,
 ) -> Attainment:
     """Attainment %, expected-to-date, status, gap, projection and pace for one target."""
-    clock = Clock.of(period, today)
-    seasonal = seasonal_fraction(period, today, phasing or {}) if kpi.additive else None
-    linear = clock.fraction if kpi.additive else Fraction(1)
+    additive, higher = kpi.additive, kpi.higher_is_better
+    shares = tuple(phasing.items()) if additive and phasing else ()
+    clock, linear, seasonal = _pace(period, today, additive, shares)
     expected_linear = _q(target * Decimal(linear.numerator) / Decimal(linear.denominator))
-    expected_seasonal = None if seasonal is None else _q(Fraction(target) * seasonal)
+    expected_seasonal = None if seasonal is None else _times(target, seasonal)
     expected = expected_seasonal if expected_seasonal is not None else expected_linear
     used = seasonal if seasonal is not None else linear
-    status = "not_started" if today < period.start else _status(kpi, target, actual, expected)
+    status = "not_started" if today < period.start else _status(higher, target, actual, expected)
     gap = ahead = projection = pace = None
     if actual is not None:
-        gap = target - actual if kpi.higher_is_better else actual - target
-        ahead = actual - expected if kpi.higher_is_better else expected - actual
-        if kpi.additive and used > 0:
-            projection = _q(Fraction(actual) / used)
-        elif not kpi.additive:
+        gap = target - actual if higher else actual - target
+        ahead = actual - expected if higher else expected - actual
+        if additive and used > 0:
+            projection = _over(actual, used)
+        elif not additive:
             projection = actual
-        if kpi.additive and kpi.higher_is_better and clock.remaining:
-            pace = _q(Fraction(max(gap, Decimal(0))) / clock.remaining)
+        if additive and higher and clock.remaining:
+            gn, gd = _ratio(max(gap, Decimal(0)))
+            pace = _div(gn, gd * clock.remaining)
     return Attainment(
         target=target,
         actual=actual,
-        pct=_pct(kpi, target, actual),
+        pct=_pct(higher, target, actual),
         expected_linear=expected_linear,
         expected_seasonal=expected_seasonal,
         expected=expected,
