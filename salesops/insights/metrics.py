@@ -417,16 +417,19 @@ def by_bucket(
     periods = periods_between(kind, start, end)
     if len(periods) > MAX_RANGES:
         return _by_bucket_expr(qs, kpi, kind, aware, owner)
-    field = kpi.date_field
-    whens = [
-        When(Q(**({f"{field}__lt": kpis.local_bounds(p.start, p.end)[1]} if aware
-                  else {f"{field}__lte": p.end})), then=Value(i))
-        for i, p in enumerate(periods[:-1])
-    ]  # fmt: skip
+    whens = [When(_before_end(kpi.date_field, aware, p), then=Value(i))
+             for i, p in enumerate(periods[:-1])]  # fmt: skip
     index = Case(*whens, default=Value(len(periods) - 1), output_field=IntegerField())
     keys = ["kpi_owner", "kpi_bucket"] if owner else ["kpi_bucket"]
     rows = grouped(qs.annotate(kpi_bucket=index), keys, kpi_aggregates(kpi))
     return {(*key[:-1], periods[key[-1]].key): parts for key, parts in rows.items()}
+
+
+def _before_end(field: str, aware: bool, period: Period) -> Q:
+    """Records dated no later than the period's last local day."""
+    if aware:
+        return Q(**{f"{field}__lt": kpis.local_bounds(period.start, period.end)[1]})
+    return Q(**{f"{field}__lte": period.end})
 
 
 def _by_bucket_expr(
