@@ -47,6 +47,49 @@ def targets(*, actor: Any) -> QuerySet[Target]:
     )
 
 
+# What the attainment pages (team table, target tree) read of a target: loading these alone,
+# without joined rows, keeps a thousand targets cheap to read.
+PAGE_FIELDS = (
+    "id",
+    "kpi_id",
+    "owner_user_id",
+    "owner_unit_id",
+    "parent_id",
+    "period_kind",
+    "period_key",
+    "period_start",
+    "period_end",
+    "value",
+    "status",
+    "ramp_pct",
+    "phasing",
+)
+
+
+def page_targets(*, actor: Any) -> QuerySet[Target]:
+    """The targets the actor may see, with the columns the attainment pages read and no joined
+    rows: their KPI is set by `with_kpis`, their owner is the row or node they are shown in."""
+    return Target.objects.visible_to(actor).only(*PAGE_FIELDS)
+
+
+def with_kpis(
+    found: list[Target], kpi_list: Iterable[KpiDefinition] | None = None
+) -> list[KpiDefinition]:
+    """Give each target its KPI object, from `kpi_list` or else read in one query (a few KPIs
+    for any number of targets); returns the KPIs of the targets in catalogue order."""
+    by_id = {k.pk: k for k in kpi_list} if kpi_list is not None else {}
+    missing = {t.kpi_id for t in found} - set(by_id)
+    if missing:
+        by_id.update((k.pk, k) for k in KpiDefinition.objects.filter(pk__in=missing))
+    # As select_related would: the KPI goes into the relation's cache (t.kpi_id is its key
+    # already), without the checks of an assignment, which cost more than the read itself.
+    cache = Target._meta.get_field("kpi")
+    for t in found:
+        cache.set_cached_value(t, by_id[t.kpi_id])
+    used = {t.kpi_id for t in found}
+    return sorted((k for k in by_id.values() if k.pk in used), key=lambda k: (k.order, k.code))
+
+
 def unit_paths() -> dict[int, str]:
     """Every unit's materialised path (one query; the unit tree is small)."""
     return dict(OrgUnit.objects.values_list("pk", "path"))
@@ -153,21 +196,23 @@ def attach(
     groups: dict[tuple[int, str], list[Target]] = defaultdict(list)
     for t in items:
         groups[(t.kpi_id, t.period_key)].append(t)
-    manual = [t for t in items if t.kpi.is_manual]
-    reported = manual_values(manual) if manual else {}
-    needs_paths = values is None and any(t.owner_unit_id and not t.kpi.is_manual for t in items)
+    computed = [group for group in groups.values() if not group[0].kpi.is_manual]
+    manual = [t for group in groups.values() if group[0].kpi.is_manual for t in group]
+    needs_paths = values is None and any(t.owner_unit_id for g in computed for t in g)
     paths = unit_paths() if needs_paths else None
     actual: dict[int, Any] = {}
-    for group in groups.values():
-        if group[0].kpi.is_manual:
-            continue
+    for group in computed:
         actual.update(_pick(group, *values) if values else _group_actuals(group, paths))
-    for t in items:
-        if t.kpi.is_manual:
+    if manual:
+        reported = manual_values(manual)
+        for t in manual:
             kind, oid = ("user", t.owner_user_id) if t.owner_user_id else ("unit", t.owner_unit_id)
             actual[t.pk] = reported.get((t.kpi_id, kind, oid, t.period_key))  # type: ignore[arg-type]
-        t.actual = actual.get(t.pk)  # type: ignore[attr-defined]
-        t.att = attainment(t.kpi, t.value, t.actual, t.period, today, t.phasing)  # type: ignore[attr-defined]
+    for group in groups.values():
+        period, kpi = group[0].period, group[0].kpi
+        for t in group:
+            t.actual = actual.get(t.pk)  # type: ignore[attr-defined]
+            t.att = attainment(kpi, t.value, t.actual, period, today, t.phasing)  # type: ignore[attr-defined]
     return items
 
 
