@@ -28,6 +28,8 @@ from salesops.targets.permissions import may_set
 
 L = gettext_lazy
 KIND_TITLES = {"year": L("This year"), "quarter": L("This quarter"), "month": L("This month")}
+# A person's position label by value, read once (the team table shows one on each row).
+POSITIONS = dict(User._meta.get_field("position").flatchoices)
 
 
 def today() -> date:
@@ -122,6 +124,7 @@ def team(request: HttpRequest) -> HttpResponse:
         "period": period,
         "kpi_list": kpi_list,
         "page": page,
+        "positions": POSITIONS,
         "sort": sort,
         "querystring": query.urlencode(),
     }
