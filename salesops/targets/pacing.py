@@ -128,16 +128,11 @@ def _div(numerator: int, denominator: int) -> Decimal:
     return (Decimal(numerator) / Decimal(denominator)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _ratio(value: Decimal) -> tuple[int, int]:
-    """A Decimal as exact integers (numerator, denominator > 0)."""
-    return value.as_integer_ratio()
-
-
-def _at_least(part: Decimal, whole: Decimal, share: Fraction) -> bool:
-    """part / whole >= share, exactly, for whole > 0 (cross-multiplied integers)."""
-    pn, pd = _ratio(part)
-    wn, wd = _ratio(whole)
-    return pn * wd * share.denominator >= share.numerator * wn * pd
+def _share_of(part: Decimal, whole: Decimal) -> tuple[int, int]:
+    """part / whole as exact integers (numerator, denominator), for whole > 0."""
+    pn, pd = part.as_integer_ratio()
+    wn, wd = whole.as_integer_ratio()
+    return pn * wd, pd * wn
 
 
 @dataclass(frozen=True)
@@ -182,9 +177,12 @@ def _status(higher: bool, target: Decimal, actual: Decimal | None, expected: Dec
         reached, part, whole = actual <= target, expected, actual
     if reached:
         return "achieved"
-    if whole <= 0 or _at_least(part, whole, ON_TRACK):
+    if whole <= 0:
         return "on_track"
-    return "at_risk" if _at_least(part, whole, AT_RISK) else "off_track"
+    n, d = _share_of(part, whole)  # compared with the thresholds cross-multiplied, exactly
+    if n * ON_TRACK.denominator >= ON_TRACK.numerator * d:
+        return "on_track"
+    return "at_risk" if n * AT_RISK.denominator >= AT_RISK.numerator * d else "off_track"
 
 
 def _pct(higher: bool, target: Decimal, actual: Decimal | None) -> Decimal | None:
@@ -197,20 +195,19 @@ def _pct(higher: bool, target: Decimal, actual: Decimal | None) -> Decimal | Non
 
 def _percent(part: Decimal, whole: Decimal) -> Decimal:
     """100 × part / whole to the cent, exactly (see _div)."""
-    pn, pd = _ratio(part)
-    wn, wd = _ratio(whole)
-    return _div(100 * pn * wd, pd * wn)
+    n, d = _share_of(part, whole)
+    return _div(100 * n, d)
 
 
 def _times(value: Decimal, share: Fraction) -> Decimal:
     """value × share to the cent, exactly."""
-    n, d = _ratio(value)
+    n, d = value.as_integer_ratio()
     return _div(n * share.numerator, d * share.denominator)
 
 
 def _over(value: Decimal, share: Fraction) -> Decimal:
     """value ÷ share (share > 0) to the cent, exactly."""
-    n, d = _ratio(value)
+    n, d = value.as_integer_ratio()
     return _div(n * share.denominator, d * share.numerator)
 
 
@@ -240,7 +237,7 @@ def attainment(
         elif not additive:
             projection = actual
         if additive and higher and clock.remaining:
-            gn, gd = _ratio(max(gap, Decimal(0)))
+            gn, gd = max(gap, Decimal(0)).as_integer_ratio()
             pace = _div(gn, gd * clock.remaining)
     return Attainment(
         target=target,
