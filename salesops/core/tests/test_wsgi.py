@@ -1,4 +1,5 @@
-"""The WSGI entry point freezes what startup loaded, so full collections skip it."""
+"""The WSGI entry point warms the process up and freezes what startup loaded, so full
+collections skip it."""
 
 from __future__ import annotations
 
@@ -24,3 +25,11 @@ def test_wsgi_application_freezes_startup_objects_with_the_views_loaded() -> Non
     assert before == 0
     assert after > 50_000  # Django, the URLconf and the views: far more than a handful
     assert urls_loaded == "True" and views_loaded == "True"
+
+
+def test_warm_up_compiles_every_project_template() -> None:
+    from salesops.core.warmup import warm
+
+    templates = list((ROOT / "templates").rglob("*.html"))
+    assert len(templates) > 50
+    assert warm() == len(templates)  # every template compiles; none is skipped
