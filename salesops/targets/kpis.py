@@ -38,6 +38,7 @@ from salesops.core.literal import Literal
 from salesops.core.localtime import Elapsed, local_date, local_trunc
 from salesops.core.money import CENT
 from salesops.core.periods import Period
+from salesops.crm.selectors.stages import of_stage_kind
 
 T = TypeVar("T")
 ZERO = Decimal("0.00")
@@ -99,7 +100,7 @@ def _cycle() -> Any:
 
 
 def _won() -> Q:
-    return Q(stage__kind="won", closed_at__isnull=False)
+    return of_stage_kind("won") & Q(closed_at__isnull=False)
 
 
 def _done() -> Q:
@@ -154,7 +155,7 @@ SOURCES: dict[str, Source] = {
         ),
         Source(
             "closed_deals", _("Closed deals (won or lost)"), "crm.Opportunity", "owner",
-            lambda: Q(stage__kind__in=("won", "lost"), closed_at__isnull=False),
+            lambda: of_stage_kind("won", "lost") & Q(closed_at__isnull=False),
             {"closed_at": _("Closed at")}, frozenset({"closed_at"}),
             {"amount": Measure(_("Amount"), _amount)},
             {**DEAL_FILTERS, "stage_kind": (_("Outcome (won/lost)"), "stage__kind")},
@@ -233,7 +234,9 @@ def filter_q(source: Source, filters: dict[str, Any]) -> Q:
     q = Q()
     for key, value in (filters or {}).items():
         path = source.filters[key][1]
-        if path.endswith("__isnull"):
+        if path == "stage__kind":  # by stage ids, not a join (crm.selectors.stages)
+            q &= of_stage_kind(*map(str, value if isinstance(value, list | tuple) else [value]))
+        elif path.endswith("__isnull"):
             q &= Q(**{path: not _truthy(value)})
         elif isinstance(value, list | tuple):
             q &= Q(**{f"{path}__in": [str(v) for v in value]})
