@@ -160,7 +160,9 @@ def _kpi(code: str) -> KpiDefinition:
 
 
 def _rates_product(ctx: Any) -> dict[int, tuple[Any, Any]]:
-    people = [p.pk for p in ctx.cache.setdefault("sales_people", _sales_people())]
+    if "sales_people" not in ctx.cache:  # an input, read once (setdefault read it every run)
+        ctx.cache["sales_people"] = _sales_people()
+    people = [p.pk for p in ctx.cache["sales_people"]]
     found = people_values([_kpi("win_rate"), _kpi("sales_cycle")], ctx.quarter, people)
     rate, cycle = found["win_rate"], found["sales_cycle"]
     return {p: (str(rate.get(p)), str(cycle.get(p))) for p in people if p in rate or p in cycle}
