@@ -9,12 +9,13 @@ daylight saving, and PostgreSQL (which does this natively), keep Django's expres
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+import sqlite3
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
 from typing import Any
 
 from django.db import connection
-from django.db.models import DateField, DurationField, Func
+from django.db.models import DateField, DurationField, Func, IntegerField
 from django.db.models.functions import Trunc, TruncDate
 from django.utils import timezone
 
@@ -117,3 +118,36 @@ def date_start(field: str, kind: str) -> Any:
     if connection.vendor == "sqlite":
         return _LocalStart(field, 0, kind)
     return Trunc(field, kind, output_field=DateField())
+
+
+WEEK_SECONDS = 7 * 24 * 3600
+
+
+class _WeekIndex(Func):
+    """(unixepoch(ts) - first) / 604800 on SQLite: whole weeks since `first` (seconds since
+    the epoch), in integers, so a timestamp at a week's first second is in that week."""
+
+    output_field = IntegerField()
+
+    def __init__(self, field: str, first: int) -> None:
+        super().__init__(field)
+        self.first = first
+
+    def as_sql(self, compiler: Any, conn: Any, **extra: Any) -> Any:  # type: ignore[override]
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"((unixepoch({sql}) - {int(self.first)}) / {WEEK_SECONDS})", params
+
+
+def week_index(field: str, monday: date, aware: bool) -> Any:
+    """On SQLite, the number of whole local weeks from `monday` to a record's timestamp (or
+    date) field, by integer arithmetic on its seconds: cheaper than comparing it with each
+    week's end. None elsewhere, when the zone's offset changes (weeks are then not all 604,800
+    seconds) or when SQLite is older than 3.38 (no unixepoch)."""
+    if connection.vendor != "sqlite" or sqlite3.sqlite_version_info < (3, 38):
+        return None
+    if not aware:
+        return _WeekIndex(field, int(datetime.combine(monday, time.min, UTC).timestamp()))
+    if _sqlite_minutes() is None:
+        return None
+    start = timezone.make_aware(datetime.combine(monday, time.min))
+    return _WeekIndex(field, int(start.timestamp()))

@@ -37,7 +37,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from salesops.core.localtime import Elapsed, date_start, local_date, local_trunc
+from salesops.core.localtime import Elapsed, date_start, local_date, local_trunc, week_index
 from salesops.core.money import CENT, ZERO
 from salesops.core.periods import Period
 from salesops.crm.models import Opportunity, Stage, StageHistory
@@ -411,15 +411,19 @@ def by_bucket(
     A record's bucket is found by comparing its date with the buckets' ends (CASE WHEN d <
     end1 THEN 0 WHEN d < end2 THEN 1 ...): truncating every row's date to its local week or
     month costs more than reading the row (a company quarter of activities on PostgreSQL:
-    ~400 ms truncating, ~200 ms comparing; the plan is the same)."""
+    ~400 ms truncating, ~200 ms comparing; the plan is the same). Weeks on SQLite are counted
+    from the first Monday in integer seconds instead (core.localtime.week_index: ~500 -> ~300
+    ms there)."""
     source = kpis.SOURCES[kpi.source]
     aware = kpi.date_field in source.datetime_fields
     periods = periods_between(kind, start, end)
     if len(periods) > MAX_RANGES:
         return _by_bucket_expr(qs, kpi, kind, aware, owner)
-    whens = [When(_before_end(kpi.date_field, aware, p), then=Value(i))
-             for i, p in enumerate(periods[:-1])]  # fmt: skip
-    index = Case(*whens, default=Value(len(periods) - 1), output_field=IntegerField())
+    index = week_index(kpi.date_field, periods[0].start, aware) if kind == "week" else None
+    if index is None:
+        whens = [When(_before_end(kpi.date_field, aware, p), then=Value(i))
+                 for i, p in enumerate(periods[:-1])]  # fmt: skip
+        index = Case(*whens, default=Value(len(periods) - 1), output_field=IntegerField())
     keys = ["kpi_owner", "kpi_bucket"] if owner else ["kpi_bucket"]
     rows = grouped(qs.annotate(kpi_bucket=index), keys, kpi_aggregates(kpi))
     return {(*key[:-1], periods[key[-1]].key): parts for key, parts in rows.items()}

@@ -4,10 +4,12 @@ including records a few minutes either side of midnight at a bucket's edge."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date, datetime, time
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from salesops.insights import metrics
@@ -26,8 +28,8 @@ def _at(day: date, hh: int, mm: int) -> datetime:
 
 def _plant(cast: Any) -> None:
     """Activities and won deals at bucket edges: Sunday 23:50 and Monday 00:10 local (one week
-    apart, the same UTC day), a Monday at midnight sharp, the last minute of July and the first of August, the window's
-    first and last local minutes."""
+    apart, the same UTC day), a Monday at midnight sharp, the last minute of July and the first
+    of August, the window's first and last local minutes."""
     edges = [
         _at(date(2026, 7, 1), 0, 0), _at(date(2026, 7, 5), 23, 50), _at(date(2026, 7, 6), 0, 10),
         _at(date(2026, 7, 13), 0, 0), _at(date(2026, 7, 31), 23, 59), _at(date(2026, 8, 1), 0, 1),
@@ -104,3 +106,19 @@ def test_many_buckets_are_read_by_truncating_with_the_same_answer(cast: Any) -> 
     assert len(weeks) > metrics.MAX_RANGES
     compared, truncated = _both(lens, "activities_done", "week", True)
     assert compared == truncated and sum(p["n"] for p in compared.values()) == 7
+
+
+def test_weeks_of_a_date_field_count_from_the_first_monday(cast: Any) -> None:
+    # Given deals expected to close on a Sunday, the Monday after and a Monday weeks later
+    from salesops.core.localtime import week_index
+    from salesops.crm.models import Opportunity
+
+    days = [date(2026, 7, 5), date(2026, 7, 6), date(2026, 7, 27), date(2026, 6, 29)]
+    for day in days:
+        make.deal(cast.rep, "10.00", expected_close=day)
+    index = week_index("expected_close", date(2026, 6, 29), aware=False)
+    if index is None:  # not SQLite 3.38+: by_bucket compares with the weeks' ends instead
+        assert connection.vendor != "sqlite" or sqlite3.sqlite_version_info < (3, 38)
+        return
+    found = dict(Opportunity.objects.annotate(w=index).values_list("expected_close", "w"))
+    assert found == {d: (d - date(2026, 6, 29)).days // 7 for d in days}
