@@ -6,10 +6,8 @@ import json
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from salesops.core.periods import Period
 from salesops.core.services import api_token_create
@@ -26,11 +24,6 @@ def _send(user: Any, method: str, url: str, data: dict[str, Any]) -> Any:
     return getattr(Client(), method)(
         url, data=json.dumps(data), content_type="application/json", **_bearer(user)
     )
-
-
-@pytest.fixture
-def year() -> Period:
-    return Period.containing("year", timezone.localdate())
 
 
 def test_kpis_are_listed_with_their_definition(client_for: Any, cast: Any) -> None:

@@ -21,11 +21,6 @@ D = Decimal
 
 
 @pytest.fixture
-def year() -> Period:
-    return Period.containing("year", timezone.localdate())
-
-
-@pytest.fixture
 def world(cast: Any, year: Period) -> dict[str, Any]:
     """The company's target split to north, north to n1, n1 to the reps; deals won this year."""
     company = s.target("won_revenue", cast.units["acme"], year.key, "100000.00")

@@ -136,11 +136,6 @@ def test_half_cents_round_up_and_boundaries_hold() -> None:
 
 
 @pytest.fixture
-def year() -> Period:
-    return Period.containing("year", timezone.localdate())
-
-
-@pytest.fixture
 def plan(cast: Any, year: Period) -> dict[str, Any]:
     """Won revenue targets for the company, north, n1 and two reps; visits for the rep; deals."""
     company = s.target("won_revenue", cast.units["acme"], year.key, "100000.00")
