@@ -105,9 +105,7 @@ def stints(start: date, end: date) -> Stints:
     return Stints(start, end, by_user, nowhere)
 
 
-def day_range(field: str, aware: bool, first: date, last: date) -> Q:
-    """Records whose `field` (a datetime when `aware`, else a date) falls on local days
-    [first, last]."""
+def _day_range(field: str, aware: bool, first: date, last: date) -> Q:
     if aware:
         from salesops.targets.kpis import local_bounds
 
@@ -131,7 +129,7 @@ def in_units_q(info: Stints, units: set[int], field: str | None, aware: bool) ->
         other.append(uid)
         if field is not None:
             for s in inside:
-                parts |= Q(kpi_owner=uid) & day_range(field, aware, s.first, s.last)
+                parts |= Q(kpi_owner=uid) & _day_range(field, aware, s.first, s.last)
     if len(other) < len(whole):
         return ~Q(kpi_owner__in=other) | parts if other else Q()
     return Q(kpi_owner__in=whole) | parts
@@ -146,7 +144,7 @@ def with_stint(qs: QuerySet, info: Stints, field: str, aware: bool) -> QuerySet:
     whens = [When(~Q(kpi_owner__in=moved), then=Value(0))]
     for uid in moved:
         for i, s in enumerate(info.by_user[uid]):
-            whens.append(When(Q(kpi_owner=uid) & day_range(field, aware, s.first, s.last),
+            whens.append(When(Q(kpi_owner=uid) & _day_range(field, aware, s.first, s.last),
                               then=Value(i)))  # fmt: skip
     return qs.annotate(kpi_stint=Case(*whens, default=Value(0), output_field=IntegerField()))
 
