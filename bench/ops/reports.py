@@ -13,7 +13,7 @@ from typing import Any
 from bench.harness import Op, register
 from bench.ops import sql
 from bench.ops.sql import bounds, cents, local_day, owner_in, rows, unit_join
-from salesops.core.periods import Period
+from salesops.core.periods import Period, between
 from salesops.insights import metrics
 from salesops.insights.lens import Lens, Window
 from salesops.insights.selectors import dashboards, forecast, funnel
@@ -64,7 +64,7 @@ def _dash_limit(role: str, unit: str) -> Any:
             [path, *span, *scope_params],
         )
         act_scope, act_params = owner_in("t.owner_id", sql.scope_ids(actor))
-        weeks = metrics.periods_between("week", ctx.quarter.start, ctx.quarter.end)
+        weeks = between("week", ctx.quarter.start, ctx.quarter.end)
         week, week_params = sql.bucket_case("t.done_at", weeks)
         volume = rows(
             f"SELECT t.owner_id, {week}, COUNT(*) FROM crm_activity t"

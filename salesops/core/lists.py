@@ -23,11 +23,12 @@ from typing import Any
 
 from django import forms
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from salesops.core.exports import export_response
 from salesops.core.htmx import render_page
 from salesops.core.models import SavedFilter
+from salesops.core.selectors import search
 
 
 @dataclass(frozen=True)
@@ -53,15 +54,6 @@ class ListSpec:
     export_transform: Callable[[tuple[Any, ...]], tuple[Any, ...]] | None = None
 
 
-def _search(qs: QuerySet, fields: list[str], text: str) -> QuerySet:
-    if not text or not fields:
-        return qs
-    q = Q()
-    for name in fields:
-        q |= Q(**{f"{name}__icontains": text})
-    return qs.filter(q)
-
-
 def _sort(qs: QuerySet, spec: ListSpec, key: str) -> tuple[QuerySet, str]:
     allowed = {c.key: c.sort for c in spec.columns if c.sort}
     desc = key.startswith("-")
@@ -80,7 +72,7 @@ def filtered(request: Any, spec: ListSpec, qs: QuerySet) -> tuple[QuerySet, Any,
     form = spec.filter_form(request.GET or None) if spec.filter_form else None
     if form is not None and form.is_valid():
         qs = form.apply(qs)  # type: ignore[attr-defined]
-    qs = _search(qs, spec.search, request.GET.get("q", "").strip())
+    qs = search(qs, spec.search, request.GET.get("q", "").strip())
     qs, sort = _sort(qs, spec, request.GET.get("sort", ""))
     return qs, form, sort
 

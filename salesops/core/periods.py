@@ -98,11 +98,7 @@ class Period:
 
     def children(self, kind: str) -> list[Period]:
         """The periods of a finer kind that start inside this one, in order."""
-        result, cursor = [], Period.containing(kind, self.start)
-        while cursor.start <= self.end:
-            result.append(cursor)
-            cursor = cursor.next()
-        return result
+        return between(kind, self.start, self.end)
 
     def elapsed_fraction(self, today: date) -> float:
         """How much of the period has passed by the end of `today` (0.0 to 1.0)."""
@@ -114,5 +110,14 @@ class Period:
 
 
 @lru_cache(maxsize=4096)
+def between(kind: str, start: date, end: date) -> list[Period]:
+    """The periods of a kind that overlap the days start..end, in order."""
+    found, cursor = [], Period.containing(kind, start)
+    while cursor.start <= end:
+        found.append(cursor)
+        cursor = cursor.next()
+    return found
+
+
 def _parse(key: str) -> Period:
     return Period._parse(key)

@@ -1,12 +1,24 @@
-"""Core reads: the audit log and the actor's tokens."""
+"""Core reads: text search over fields, the audit log and the actor's tokens."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from salesops.core.models import ApiToken, AuditEntry
+
+
+def search(qs: QuerySet, fields: Sequence[str], text: str) -> QuerySet:
+    """The rows where any of `fields` contains `text` (any case); all rows without text (the
+    lists' search box and the pickers)."""
+    if not text or not fields:
+        return qs
+    q = Q()
+    for name in fields:
+        q |= Q(**{f"{name}__icontains": text})
+    return qs.filter(q)
 
 
 def audit_entries(*, actor: Any, object_type: str = "", actor_id: int | None = None) -> QuerySet:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.template import TemplateSyntaxError, engines
+from django.template.backends.base import BaseEngine
 from django.urls import get_resolver
 from django.utils import translation
 
@@ -30,16 +31,16 @@ def warm() -> int:
     return sum(_compile_templates(engine) for engine in engines.all())
 
 
-def _compile_templates(engine: object) -> int:
+def _compile_templates(engine: BaseEngine) -> int:
     """Compile every template of the project's own template folders (settings.TEMPLATES DIRS)
     into the engine's cache. A template that does not compile is logged and left for its page
     to report, so one broken template cannot stop a process from starting."""
     compiled = 0
-    for folder in getattr(engine, "dirs", []):
+    for folder in engine.dirs:
         root = Path(folder)
         for path in sorted(root.rglob("*.html")):
             try:
-                engine.get_template(path.relative_to(root).as_posix())  # type: ignore[attr-defined]
+                engine.get_template(path.relative_to(root).as_posix())
             except TemplateSyntaxError:
                 log.warning("template %s does not compile", path, exc_info=True)
                 continue

@@ -39,7 +39,7 @@ from django.utils.translation import gettext_lazy as _
 
 from salesops.core.localtime import Elapsed, date_start, local_date, local_trunc, week_index
 from salesops.core.money import CENT, ZERO
-from salesops.core.periods import Period
+from salesops.core.periods import Period, between
 from salesops.crm.models import Opportunity, Stage, StageHistory
 from salesops.crm.selectors.sales import weighted_amount
 from salesops.insights.lens import Lens, subtree
@@ -390,15 +390,6 @@ def bucket_key(value: Any, kind: str) -> str:
     return Period.containing(kind, value).key
 
 
-def periods_between(kind: str, start: date, end: date) -> list[Period]:
-    """The weeks/months/quarters/years that overlap [start, end], in order."""
-    found, cursor = [], Period.containing(kind, start)
-    while cursor.start <= end:
-        found.append(cursor)
-        cursor = cursor.next()
-    return found
-
-
 MAX_RANGES = 60  # up to this many buckets, told apart by comparing dates; beyond, by truncating
 
 
@@ -416,7 +407,7 @@ def by_bucket(
     ms there)."""
     source = kpis.SOURCES[kpi.source]
     aware = kpi.date_field in source.datetime_fields
-    periods = periods_between(kind, start, end)
+    periods = between(kind, start, end)
     if len(periods) > MAX_RANGES:
         return _by_bucket_expr(qs, kpi, kind, aware, owner)
     index = week_index(kpi.date_field, periods[0].start, aware) if kind == "week" else None

@@ -69,7 +69,7 @@ PAGE_FIELDS = (
 def page_targets(*, actor: Any) -> QuerySet[Target]:
     """The targets the actor may see, with the columns the attainment pages read and no joined
     rows: their KPI is set by `with_kpis`, their owner is the row or node they are shown in."""
-    return Target.objects.visible_to(actor).only(*PAGE_FIELDS)
+    return targets(actor=actor).select_related(None).only(*PAGE_FIELDS)
 
 
 def with_kpis(

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesops.core.money import ZERO
+from salesops.core.selectors import search
 from salesops.crm.models import (
     Activity,
     Contact,
@@ -386,10 +387,7 @@ def lead_matches(*, actor: Any, text: str, limit: int = PICKER_LIMIT) -> list[Le
     text = text.strip()
     if not text:
         return []
-    match = Q()
-    for name in LEAD_SEARCH:
-        match |= Q(**{f"{name}__icontains": text})
-    found = leads(actor=actor).filter(match, status__in=OPEN_LEAD_STATUSES)
+    found = search(leads(actor=actor), LEAD_SEARCH, text).filter(status__in=OPEN_LEAD_STATUSES)
     return list(found.order_by("-created_at", "-pk")[: limit + 1])
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 
 from salesops.core import idlists
+from salesops.core.periods import Period
 from salesops.crm.models import Activity, Stage
 from salesops.insights import metrics
 from salesops.insights.lens import Lens, Window
@@ -115,3 +116,12 @@ def last_coaching(owners: Any) -> dict[int, Any]:
     qs, keep = idlists.narrow(qs, "owner_id", owners)
     rows = qs.values("owner_id").annotate(last=Max("done_at"))
     return {row["owner_id"]: row["last"] for row in idlists.kept(rows, "owner_id", keep)}
+
+
+def trend_window(lens: Lens, months: int = 6) -> Window:
+    """The `months` months ending with the month of the lens's window end."""
+    last = Period.containing("month", lens.window.end)
+    first = last
+    for _i in range(months - 1):
+        first = first.previous()
+    return Window(first.start, last.end, "custom")

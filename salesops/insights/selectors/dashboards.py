@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from salesops.core.periods import Period
+from salesops.core.periods import Period, between
 from salesops.crm.models import Activity
 from salesops.insights import metrics
 from salesops.insights.lens import Lens, Window, people
@@ -38,22 +38,13 @@ def _figures(lens: Lens, defs: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
-def trend_window(lens: Lens, months: int = 6) -> Window:
-    """The `months` months ending with the month of the lens's window end."""
-    last = Period.containing("month", lens.window.end)
-    first = last
-    for _i in range(months - 1):
-        first = first.previous()
-    return Window(first.start, last.end, "custom")
-
-
 def won_trend(lens: Lens, kpi: Any, months: int = 6) -> list[dict[str, Any]]:
     """Won revenue per month over the last months (one query)."""
-    window = trend_window(lens, months)
+    window = common.trend_window(lens, months)
     qs = metrics.dated(lens, kpi, window.start, window.end)
     buckets = metrics.by_bucket(qs, kpi, "month", window.start, window.end)
-    rows, month = [], Period.containing("month", window.start)
-    while month.start <= window.end:
+    rows = []
+    for month in between("month", window.start, window.end):
         parts = buckets.get((month.key,), {})
         rows.append(
             {
@@ -62,7 +53,6 @@ def won_trend(lens: Lens, kpi: Any, months: int = 6) -> list[dict[str, Any]]:
                 "n": parts.get("n", 0),
             }
         )
-        month = month.next()
     return rows
 
 
@@ -123,7 +113,7 @@ def _volume(lens: Lens, kpi: Any) -> tuple[str, dict[tuple[Any, ...], metrics.Pa
 def buckets_of(window: Window, kind: str, today: Any = None) -> list[Period]:
     """The weeks or months that overlap a window (up to today's)."""
     last = min(window.end, today) if today is not None else window.end
-    return metrics.periods_between(kind, window.start, last)
+    return between(kind, window.start, last)
 
 
 def _coaching_due(

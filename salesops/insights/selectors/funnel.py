@@ -15,11 +15,12 @@ from typing import Any
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 
 from salesops.core.money import CENT, ZERO
-from salesops.core.periods import Period
+from salesops.core.periods import between
 from salesops.crm.models import Opportunity, Stage, StageHistory
 from salesops.crm.models.choices import Source, Tier
 from salesops.insights import metrics
-from salesops.insights.lens import Lens, Window
+from salesops.insights.lens import Lens
+from salesops.insights.selectors import common
 from salesops.insights.selectors.common import stages as open_stages
 from salesops.org.models import OrgUnit, ProductLine, User
 from salesops.targets import attribution
@@ -207,17 +208,14 @@ def dimension_q(lens: Lens, metric: metrics.Metric, kpi: Any, dim: str, value: s
 
 def trend(lens: Lens, defs: dict[str, Any], months: int = 12) -> list[dict[str, Any]]:
     """Per month over the last `months`: won amount and count, win rate, deals opened."""
-    last = Period.containing("month", lens.window.end)
-    first = last
-    for _i in range(months - 1):
-        first = first.previous()
-    span = replace(lens, window=Window(first.start, last.end, "custom"))
+    window = common.trend_window(lens, months)
+    span, start, end = replace(lens, window=window), window.start, window.end
     got = {}
     for code in ("won_revenue", "win_rate", "deals_opened"):
-        qs = metrics.dated(span, defs[code], first.start, last.end)
-        got[code] = metrics.by_bucket(qs, defs[code], "month", first.start, last.end)
-    rows, month = [], first
-    while month.start <= last.end:
+        qs = metrics.dated(span, defs[code], start, end)
+        got[code] = metrics.by_bucket(qs, defs[code], "month", start, end)
+    rows = []
+    for month in between("month", start, end):
         won, rate = got["won_revenue"].get((month.key,), {}), got["win_rate"].get((month.key,), {})
         rows.append(
             {
@@ -228,7 +226,6 @@ def trend(lens: Lens, defs: dict[str, Any], months: int = 12) -> list[dict[str, 
                 "opened": got["deals_opened"].get((month.key,), {}).get("n", 0),
             }
         )
-        month = month.next()
     return rows
 
 
