@@ -12,9 +12,13 @@ from salesops.core.models import ApiToken, AuditEntry
 
 def search(qs: QuerySet, fields: Sequence[str], text: str) -> QuerySet:
     """The rows where any of `fields` contains `text` (any case); all rows without text (the
-    lists' search box and the pickers)."""
+    lists' search box and the pickers). A model's `text_index` (core.textindex) narrows the
+    rows first where it can."""
     if not text or not fields:
         return qs
+    index = getattr(qs.model, "text_index", None)
+    if index is not None:
+        qs = index.narrow(qs, fields, text)
     q = Q()
     for name in fields:
         q |= Q(**{f"{name}__icontains": text})

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from salesops.core.models import TimeStamped
+from salesops.core.textindex import TextIndex
 from salesops.core.visibility import VisibleQuerySet
 from salesops.crm.models.choices import Source, Tier
 from salesops.crm.visibility import CrmVisibility
@@ -94,6 +95,8 @@ class Customer(TimeStamped):
 
     objects = VisibleQuerySet.as_manager()
     visibility = CrmVisibility(partner="partner", pool=True)
+    # SQLite's index for the search box (crm migration 0007; PostgreSQL uses trigram indexes)
+    text_index = TextIndex("crm_customer_text", ("name", "phone", "tax_number"))
 
     class Meta:
         ordering = ["name"]

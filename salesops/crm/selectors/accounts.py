@@ -249,12 +249,13 @@ PICKER_LIMIT = 20
 def customer_matches(*, actor: Any, text: str, limit: int = PICKER_LIMIT) -> list[Customer]:
     """What the customer picker offers for typed text: visible customers whose name contains
     it (any case), by name, at most `limit` + 1 (the extra one tells "more match"). The filter
-    is the customer list's search (name__icontains), which PostgreSQL answers from the name's
-    trigram index. No text, no customers: an empty box asks the user to type."""
+    is the customer list's search on the name (core.selectors.search: the name's trigram index
+    on PostgreSQL, the customers' text index on SQLite). No text, no customers: an empty box
+    asks the user to type."""
     text = text.strip()
     if not text:
         return []
-    found = customers(actor=actor).filter(name__icontains=text).order_by("name", "pk")
+    found = search(customers(actor=actor), ("name",), text).order_by("name", "pk")
     return list(found[: limit + 1])
 
 

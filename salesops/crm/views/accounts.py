@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from salesops.core.lists import Col, ListSpec, list_response
 from salesops.core.policy import allows
+from salesops.core.selectors import search
 from salesops.core.visibility import get_visible_or_404
 from salesops.crm.forms import accounts as forms
 from salesops.crm.forms.widgets import OPTIONS_TEMPLATE, CustomerPicker, RecordPicker
@@ -256,7 +257,7 @@ def customer_merge(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "q": query,
         "likely": selectors.merge_candidates(actor=actor, survivor=survivor),
-        "found": candidates.filter(name__icontains=query)[:20] if query else [],
+        "found": search(candidates, ("name",), query)[:20] if query else [],
     }
     return render(request, "crm/accounts/customer_merge.html", context)
 
