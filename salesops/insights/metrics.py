@@ -42,6 +42,7 @@ from salesops.core.money import CENT, ZERO
 from salesops.core.periods import Period, between
 from salesops.crm.models import Opportunity, Stage, StageHistory
 from salesops.crm.selectors.sales import weighted_amount
+from salesops.crm.selectors.stages import of_stage_kind
 from salesops.insights.lens import Lens, subtree
 from salesops.org.models import OrgUnit
 from salesops.targets import attribution, kpi_batch, kpis
@@ -251,18 +252,30 @@ def coverage_deals(lens: Lens) -> QuerySet[Opportunity]:
     return qs.filter(expected_close__gte=rest[0], expected_close__lte=rest[1])
 
 
-def stays(lens: Lens, start: date, end: date) -> QuerySet[StageHistory]:
-    """Finished stays in open stages that ended in the window, with their duration."""
+def stays(lens: Lens, start: date, end: date, *, by_owner: bool = True) -> QuerySet[StageHistory]:
+    """Finished stays in open stages that ended in the window, with their duration; with the
+    deal's owner (kpi_owner, kpi_stint) unless `by_owner` is false and every stay the actor sees
+    counts (the whole company): then the stays are read without joining their deals."""
     first, after = kpis.local_bounds(start, end)
     qs = StageHistory.objects.visible_to(lens.actor).filter(
-        stage__kind=Stage.Kind.OPEN, left_at__gte=first, left_at__lt=after
+        of_stage_kind(Stage.Kind.OPEN), left_at__gte=first, left_at__lt=after
     )
-    qs = qs.annotate(
-        kpi_owner=F("opportunity__owner"),
-        kpi_day=local_date("left_at"),
-        duration=Elapsed("left_at", "entered_at"),
-    )
+    qs = qs.annotate(duration=Elapsed("left_at", "entered_at"))
+    if not by_owner and _counts_all(lens, "left_at", True, start, end):
+        return qs
+    qs = qs.annotate(kpi_owner=F("opportunity__owner"), kpi_day=local_date("left_at"))
     return _narrow(qs, lens, "left_at", True, start, end)
+
+
+def _counts_all(lens: Lens, field: str, aware: bool, start: date, end: date) -> bool:
+    """Whether _narrow would keep every record (no person; no unit, or one nobody was outside
+    of over the window)."""
+    if lens.person is not None:
+        return False
+    if lens.unit is None:
+        return True
+    info = stints_for(lens, start, end)
+    return not attribution.in_units_q(info, _subtree_ids(lens, lens.unit), field, aware)
 
 
 def records(lens: Lens, metric: Metric, kpi: KpiDefinition | None = None) -> QuerySet:
@@ -405,19 +418,62 @@ def by_bucket(
     ~400 ms truncating, ~200 ms comparing; the plan is the same). Weeks on SQLite are counted
     from the first Monday in integer seconds instead (core.localtime.week_index: ~500 -> ~300
     ms there)."""
-    source = kpis.SOURCES[kpi.source]
-    aware = kpi.date_field in source.datetime_fields
     periods = between(kind, start, end)
     if len(periods) > MAX_RANGES:
+        aware = kpi.date_field in kpis.SOURCES[kpi.source].datetime_fields
         return _by_bucket_expr(qs, kpi, kind, aware, owner)
+    keys = ["kpi_owner", "kpi_bucket"] if owner else ["kpi_bucket"]
+    rows = grouped(qs.annotate(kpi_bucket=_bucket_index(kpi, kind, periods)), keys,
+                   kpi_aggregates(kpi))  # fmt: skip
+    return {(*key[:-1], periods[key[-1]].key): parts for key, parts in rows.items()}
+
+
+def kpis_by_bucket(
+    lens: Lens, defs: Iterable[KpiDefinition], kind: str, start: date, end: date
+) -> dict[str, dict[tuple[Any, ...], Parts]]:
+    """{KPI code: parts per period bucket} of the lens's visible records from start to end
+    (as by_bucket over `dated`): KPIs reading the same rows (targets.kpi_batch), such as won
+    revenue and win rate, in one query grouped by bucket, each KPI's parts from its own
+    filtered aggregates; a KPI alone in its group as by_bucket."""
+    periods, found = between(kind, start, end), {}
+    for group in kpi_batch.by_scan(defs):
+        if len(group) == 1 or len(periods) > MAX_RANGES:
+            for kpi in group:
+                found[kpi.code] = by_bucket(dated(lens, kpi, start, end), kpi, kind, start, end)
+            continue
+        qs = _in_lens(lens, group, start, end, partial(kpi_batch.shared_rows, group, start, end))
+        qs = qs.annotate(kpi_bucket=_bucket_index(group[0], kind, periods))
+        rows: dict[str, dict[tuple[Any, ...], Parts]] = {k.code: {} for k in group}
+        for row in qs.order_by().values("kpi_bucket").annotate(**kpi_batch.aggregates(group)):
+            parts = kpi_batch.split(row, group)
+            for kpi in group:
+                if parts[kpi.code].n:
+                    rows[kpi.code][(periods[row["kpi_bucket"]].key,)] = _kpi_parts(kpi, parts)
+        found.update(rows)
+    return found
+
+
+def _kpi_parts(kpi: KpiDefinition, parts: dict[str, kpis.Components]) -> Parts:
+    """A KPI's parts from kpi_batch.split with the keys kpi_aggregates gives it."""
+    c = parts[kpi.code]
+    found: Parts = {"n": c.n}
+    if kpi.measure:
+        found["total"] = c.total
+    if kpi.aggregate == "ratio":
+        found["num"] = c.num
+    return found
+
+
+def _bucket_index(kpi: KpiDefinition, kind: str, periods: list[Period]) -> Any:
+    """Which of `periods` a record of the KPI falls in (0, 1, ...), by comparing its date with
+    the periods' ends; weeks on SQLite by core.localtime.week_index."""
+    aware = kpi.date_field in kpis.SOURCES[kpi.source].datetime_fields
     index = week_index(kpi.date_field, periods[0].start, aware) if kind == "week" else None
     if index is None:
         whens = [When(_before_end(kpi.date_field, aware, p), then=Value(i))
                  for i, p in enumerate(periods[:-1])]  # fmt: skip
         index = Case(*whens, default=Value(len(periods) - 1), output_field=IntegerField())
-    keys = ["kpi_owner", "kpi_bucket"] if owner else ["kpi_bucket"]
-    rows = grouped(qs.annotate(kpi_bucket=index), keys, kpi_aggregates(kpi))
-    return {(*key[:-1], periods[key[-1]].key): parts for key, parts in rows.items()}
+    return index
 
 
 def _before_end(field: str, aware: bool, period: Period) -> Q:

@@ -202,7 +202,11 @@ class StageHistory(models.Model):
 
     class Meta:
         ordering = ["opportunity_id", "entered_at", "id"]
-        indexes = [models.Index(fields=["stage", "left_at"])]
+        # Stays that ended in a window, by stage, with when they began: the funnel's time in
+        # stage is read from this index alone (crm migration 0008)
+        indexes = [
+            models.Index(fields=["stage", "left_at", "entered_at"], name="crm_stay_stage_left")
+        ]
         verbose_name = _("stage history")
         verbose_name_plural = _("stage history")
 

@@ -75,7 +75,7 @@ def stage_rows(lens: Lens, defs: dict[str, Any]) -> list[dict[str, Any]]:
     )
     now = metrics.grouped(metrics.open_deals(lens), ["stage_id"], metrics.DEAL_AGGREGATES)
     stays = metrics.grouped(
-        metrics.stays(lens, lens.window.start, lens.window.end),
+        metrics.stays(lens, lens.window.start, lens.window.end, by_owner=False),
         ["stage_id"],
         {"n": Count("pk"), "total": Sum("duration")},
     )
@@ -210,10 +210,8 @@ def trend(lens: Lens, defs: dict[str, Any], months: int = 12) -> list[dict[str, 
     """Per month over the last `months`: won amount and count, win rate, deals opened."""
     window = common.trend_window(lens, months)
     span, start, end = replace(lens, window=window), window.start, window.end
-    got = {}
-    for code in ("won_revenue", "win_rate", "deals_opened"):
-        qs = metrics.dated(span, defs[code], start, end)
-        got[code] = metrics.by_bucket(qs, defs[code], "month", start, end)
+    codes = ("won_revenue", "win_rate", "deals_opened")
+    got = metrics.kpis_by_bucket(span, [defs[c] for c in codes], "month", start, end)
     rows = []
     for month in between("month", start, end):
         won, rate = got["won_revenue"].get((month.key,), {}), got["win_rate"].get((month.key,), {})

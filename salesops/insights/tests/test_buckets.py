@@ -123,3 +123,27 @@ def test_weeks_of_a_date_field_count_from_the_first_monday(cast: Any) -> None:
         return
     found = dict(Opportunity.objects.annotate(w=index).values_list("expected_close", "w"))
     assert found == {d: (d - date(2026, 6, 29)).days // 7 for d in days}
+
+
+@pytest.mark.parametrize("unit", ["acme", "n1"])
+def test_kpis_read_together_per_bucket_equal_each_read_alone(cast: Any, unit: str) -> None:
+    # Given won and lost deals and activities at the edges of the quarter's months
+    _plant(cast)
+    make.deal(cast.peer_rep, "70.00", stage_code="lost", closed=_at(date(2026, 7, 31), 23, 59))
+    make.deal(cast.rep, "30.00", stage_code="lost", closed=_at(date(2026, 6, 30), 23, 59))
+    window = Window(date(2026, 6, 1), QUARTER.end, "custom")  # June: only a lost deal closed
+    lens = make.lens(cast.director, window, unit=cast.units[unit])
+    codes = ["won_revenue", "win_rate", "deals_opened", "activities_done"]
+    defs = metrics.kpi_definitions(codes)
+    start, end = window.start, window.end
+    # When won revenue and win rate (the same rows) are read in one query per month
+    together = metrics.kpis_by_bucket(lens, [defs[c] for c in codes], "month", start, end)
+    # Then every KPI's months are those of reading it alone
+    for code in codes:
+        alone = metrics.by_bucket(metrics.dated(lens, defs[code], start, end), defs[code],
+                                  "month", start, end)  # fmt: skip
+        assert together[code] == alone, code
+    july = together["win_rate"][("2026-07",)]
+    assert july["num"] == together["won_revenue"][("2026-07",)]["n"] == 5
+    assert july["n"] == 6  # and the one deal lost in July
+    assert ("2026-06",) in together["win_rate"] and ("2026-06",) not in together["won_revenue"]
