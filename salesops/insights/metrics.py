@@ -231,6 +231,12 @@ def _in_lens(lens: Lens, group: list[KpiDefinition], start: date, end: date, row
     return _narrow(qs, lens, field, field in source.datetime_fields, start, end)
 
 
+def dated_together(lens: Lens, group: list[KpiDefinition], start: date, end: date) -> QuerySet:
+    """The visible records of any KPI of a group that reads the same rows (kpi_batch.by_scan)
+    from start to end, narrowed as `dated` narrows each (kpi_owner, kpi_stint)."""
+    return _in_lens(lens, group, start, end, partial(kpi_batch.shared_rows, group, start, end))
+
+
 def open_deals(lens: Lens) -> QuerySet[Opportunity]:
     """The visible open deals of the lens's unit or person, with their weighted amount."""
     qs: QuerySet[Opportunity] = Opportunity.objects.visible_to(lens.actor).filter(
@@ -377,7 +383,7 @@ def kpis_by_unit(
             qs = dated(lens, group[0], start, end)
             found[group[0].code] = by_unit(qs, kpi_aggregates(group[0]), wanted, paths, info)
             continue
-        qs = _in_lens(lens, group, start, end, partial(kpi_batch.shared_rows, group, start, end))
+        qs = dated_together(lens, group, start, end)
         rows: dict[str, dict[tuple[Any, ...], Parts]] = {k.code: {} for k in group}
         keys = ("kpi_owner", "kpi_stint")
         for row in qs.order_by().values(*keys).annotate(**kpi_batch.aggregates(group)):
@@ -441,19 +447,19 @@ def kpis_by_bucket(
             for kpi in group:
                 found[kpi.code] = by_bucket(dated(lens, kpi, start, end), kpi, kind, start, end)
             continue
-        qs = _in_lens(lens, group, start, end, partial(kpi_batch.shared_rows, group, start, end))
+        qs = dated_together(lens, group, start, end)
         qs = qs.annotate(kpi_bucket=_bucket_index(group[0], kind, periods))
         rows: dict[str, dict[tuple[Any, ...], Parts]] = {k.code: {} for k in group}
         for row in qs.order_by().values("kpi_bucket").annotate(**kpi_batch.aggregates(group)):
             parts = kpi_batch.split(row, group)
             for kpi in group:
                 if parts[kpi.code].n:
-                    rows[kpi.code][(periods[row["kpi_bucket"]].key,)] = _kpi_parts(kpi, parts)
+                    rows[kpi.code][(periods[row["kpi_bucket"]].key,)] = kpi_parts(kpi, parts)
         found.update(rows)
     return found
 
 
-def _kpi_parts(kpi: KpiDefinition, parts: dict[str, kpis.Components]) -> Parts:
+def kpi_parts(kpi: KpiDefinition, parts: dict[str, kpis.Components]) -> Parts:
     """A KPI's parts from kpi_batch.split with the keys kpi_aggregates gives it."""
     c = parts[kpi.code]
     found: Parts = {"n": c.n}

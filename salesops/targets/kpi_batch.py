@@ -37,7 +37,8 @@ def by_scan(kpi_list: Iterable[Any]) -> list[list[Any]]:
     return list(groups.values())
 
 
-def _own_rows(kpi: Any) -> Q:
+def own_rows(kpi: Any) -> Q:
+    """The filter of a KPI's own rows among the group's shared rows."""
     source = SOURCES[kpi.source]
     return source.base() & kpis.filter_q(source, kpi.filters)
 
@@ -46,7 +47,7 @@ def aggregates(group: list[Any]) -> dict[str, Any]:
     """Per KPI i: n{i} rows, t{i} sum of its measure, u{i} rows meeting its numerator."""
     found: dict[str, Any] = {}
     for i, kpi in enumerate(group):
-        source, mine = SOURCES[kpi.source], _own_rows(kpi)
+        source, mine = SOURCES[kpi.source], own_rows(kpi)
         found[f"n{i}"] = Count(source.count, filter=mine)
         if kpi.measure:
             found[f"t{i}"] = Sum(source.measures[kpi.measure].expression(), filter=mine)
@@ -74,7 +75,7 @@ def shared_rows(
     qs = source.model_class().objects.all() if start_from is None else start_from
     qs = qs.annotate(kpi_owner=F(source.owner)).filter(kpi_owner__isnull=False)
     qs = qs.filter(kpis.in_range(source, group[0].date_field, start, end))
-    return qs.filter(reduce(or_, (_own_rows(k) for k in group)))
+    return qs.filter(reduce(or_, (own_rows(k) for k in group)))
 
 
 def _together(group: list[Any], start: date, end: date, owners: Any) -> dict[str, dict[int, Any]]:

@@ -21,18 +21,13 @@ from salesops.crm.models.choices import Source, Tier
 from salesops.insights import metrics
 from salesops.insights.lens import Lens
 from salesops.insights.selectors import common
+from salesops.insights.selectors import funnel_reads as reads
 from salesops.insights.selectors.common import stages as open_stages
+from salesops.insights.selectors.funnel_reads import FIELD, dim_keys
 from salesops.org.models import OrgUnit, ProductLine, User
 from salesops.targets import attribution
 
 DIMENSIONS = ("team", "person", "product_line", "tier", "source")
-FIELD = {
-    "team": "",  # by stints (targets.attribution), see _by
-    "person": "kpi_owner",
-    "product_line": "product_line_id",
-    "tier": "customer__tier",
-    "source": "source",
-}
 TENTH = Decimal("0.1")
 FUNNEL_KPIS = [
     "won_revenue",
@@ -66,14 +61,18 @@ def _rate(num: Any, den: Any) -> Decimal | None:
     return (Decimal(num) * 100 / Decimal(den)).quantize(TENTH, ROUND_HALF_UP)
 
 
-def stage_rows(lens: Lens, defs: dict[str, Any]) -> list[dict[str, Any]]:
+def stage_rows(
+    lens: Lens, defs: dict[str, Any], now: dict[tuple[Any, ...], metrics.Parts] | None = None
+) -> list[dict[str, Any]]:
     """Per open stage (and won): deals of the cohort that reached it, conversion to the next,
-    open deals in it now, and the average days of the stays that ended in the window."""
+    open deals in it now (`now`, by stage id, when already read), and the average days of the
+    stays that ended in the window."""
     funnel = [*open_stages(), *Stage.objects.filter(kind=Stage.Kind.WON, is_active=True)]
     by_reach = metrics.grouped(
         cohort(lens, defs["deals_opened"]), ["reach"], {"n": Count("pk"), "amount": Sum("amount")}
     )
-    now = metrics.grouped(metrics.open_deals(lens), ["stage_id"], metrics.DEAL_AGGREGATES)
+    if now is None:
+        now = metrics.grouped(metrics.open_deals(lens), ["stage_id"], metrics.DEAL_AGGREGATES)
     stays = metrics.grouped(
         metrics.stays(lens, lens.window.start, lens.window.end, by_owner=False),
         ["stage_id"],
@@ -105,9 +104,17 @@ def stage_rows(lens: Lens, defs: dict[str, Any]) -> list[dict[str, Any]]:
 def lost_reasons(lens: Lens, kpi: Any) -> list[dict[str, Any]]:
     """Lost deals closed in the window, per reason: count and amount (one query)."""
     qs = metrics.dated(lens, kpi, lens.window.start, lens.window.end)
-    rows = metrics.grouped(qs, ["lost_reason"], {"n": Count("pk"), "amount": Sum("amount")})
+    return lost_rows(metrics.grouped(qs, ["lost_reason"], LOST_PARTS))
+
+
+LOST_PARTS = {"n": Count("pk"), "amount": Sum("amount")}
+
+
+def lost_rows(by_reason: dict[tuple[Any, ...], metrics.Parts]) -> list[dict[str, Any]]:
+    """The lost-reason table from count and amount per (reason,), most frequent first."""
     labels = dict(Opportunity.LostReason.choices)
-    found = [{"reason": r or "", "label": labels.get(r, r or "—"), **p} for (r,), p in rows.items()]
+    found = [{"reason": r or "", "label": labels.get(r, r or "—"), **p}
+             for (r,), p in by_reason.items()]  # fmt: skip
     return sorted(found, key=lambda row: -row["n"])
 
 
@@ -117,7 +124,11 @@ def headline(lens: Lens, defs: dict[str, Any]) -> dict[str, Any]:
     won = metrics.figure(lens, "won", defs=defs)
     rate = metrics.figure(lens, "win_rate", defs=defs)
     cycle = metrics.figure(lens, "cycle", defs=defs)
-    pipeline = metrics.figure(lens, "pipeline", defs=defs)
+    return headline_of(won, rate, cycle, metrics.figure(lens, "pipeline", defs=defs))
+
+
+def headline_of(won: Any, rate: Any, cycle: Any, pipeline: Any) -> dict[str, Any]:
+    """The headline from its four figures: with the average deal size and the velocity."""
     n = won["parts"].get("n", 0)
     size = (won["value"] / n).quantize(CENT, ROUND_HALF_UP) if n else None
     velocity = None
@@ -144,13 +155,15 @@ def _labels(dim: str, keys: set[Any]) -> dict[Any, str]:
     return {k: str(v) for k, v in (Tier.choices if dim == "tier" else Source.choices)}
 
 
+def rekeyed(rows: Any, dim: str, info: attribution.Stints) -> Any:
+    """Parts grouped by dim_keys, keyed by the dimension's value; per team, the unit the owner
+    was in on the record's date (mapped from owner and stint with `info`)."""
+    return attribution.unit_keyed(rows, info, metrics.add) if dim == "team" else rows
+
+
 def _by(qs: QuerySet, dim: str, aggs: dict[str, Any], info: attribution.Stints) -> Any:
-    """Parts per value of a dimension; per team, the unit the owner was in on the record's
-    date (grouped by owner and stint, mapped to units with `info`)."""
-    if dim != "team":
-        return metrics.grouped(qs, [FIELD[dim]], aggs)
-    rows = metrics.grouped(qs, ["kpi_owner", "kpi_stint"], aggs)
-    return attribution.unit_keyed(rows, info, metrics.add)
+    """Parts per value of a dimension (one query)."""
+    return rekeyed(metrics.grouped(qs, dim_keys(dim), aggs), dim, info)
 
 
 def breakdown(lens: Lens, defs: dict[str, Any], dim: str) -> list[dict[str, Any]]:
@@ -174,6 +187,12 @@ def breakdown(lens: Lens, defs: dict[str, Any], dim: str) -> list[dict[str, Any]
     )  # fmt: skip
     now = metrics.stints_for(lens, today, today)
     pipe = _by(metrics.open_deals(lens), dim, metrics.DEAL_AGGREGATES, now)
+    return breakdown_rows(dim, outcome, cycles, pipe, cycle_kpi)
+
+
+def breakdown_rows(dim: str, outcome: Any, cycles: Any, pipe: Any, cycle_kpi: Any) -> list[Any]:
+    """The breakdown table from parts per (value,): closed deals (n, num won, amount won), the
+    won deals' cycle and open pipeline; most won first."""
     keys = {k[0] for k in (*outcome, *pipe)}
     labels = _labels(dim, {k for k in keys if k is not None})
     rows = [_breakdown_row(k, labels, outcome.get((k,), {}), pipe.get((k,), {}),
@@ -228,13 +247,37 @@ def trend(lens: Lens, defs: dict[str, Any], months: int = 12) -> list[dict[str, 
 
 
 def funnel_page(lens: Lens, dim: str) -> dict[str, Any]:
-    """Everything the funnel page shows."""
+    """Everything the funnel page shows. The window's closed deals and today's open deals are
+    each read once for the headline, the breakdown, the lost reasons and the stage table
+    (funnel_reads); read figure by figure when the closed-deal KPIs do not share their rows."""
     defs = metrics.kpi_definitions(FUNNEL_KPIS)
+    dim = dim if dim in DIMENSIONS else "person"
+    closed = reads.closed_parts(lens, defs, dim)
+    if closed is None:
+        together = {
+            "headline": headline(lens, defs),
+            "stages": stage_rows(lens, defs),
+            "lost": lost_reasons(lens, defs["lost_deals"]),
+            "breakdown": breakdown(lens, defs, dim),
+        }
+    else:
+        together = _from_parts(lens, defs, dim, closed, reads.open_parts(lens, dim))
+    return {**together, "dim": dim, "trend": trend(lens, defs)}
+
+
+def _from_parts(lens: Lens, defs: dict[str, Any], dim: str, closed: reads.ClosedParts,
+                open_rows: reads.Keyed) -> dict[str, Any]:  # fmt: skip
+    """The headline, stage table, lost reasons and breakdown from the two grouped reads."""
+    w, today = lens.window, lens.today
+    info, now = metrics.stints_for(lens, w.start, w.end), metrics.stints_for(lens, today, today)
+    won, rate, cycle = (metrics.figure_of(key, closed.figures[key], defs)
+                        for key in ("won", "win_rate", "cycle"))  # fmt: skip
+    pipeline = metrics.figure_of("pipeline", open_rows.values(), defs)
+    pipe = rekeyed(reads.summed(open_rows, lambda k: k[:-1]), dim, now)
+    outcome, cycles = rekeyed(closed.outcome, dim, info), rekeyed(closed.cycles, dim, info)
     return {
-        "headline": headline(lens, defs),
-        "stages": stage_rows(lens, defs),
-        "lost": lost_reasons(lens, defs["lost_deals"]),
-        "breakdown": breakdown(lens, defs, dim),
-        "dim": dim if dim in DIMENSIONS else "person",
-        "trend": trend(lens, defs),
+        "headline": headline_of(won, rate, cycle, pipeline),
+        "stages": stage_rows(lens, defs, reads.summed(open_rows, lambda k: k[-1:])),
+        "lost": lost_rows(closed.lost),
+        "breakdown": breakdown_rows(dim, outcome, cycles, pipe, defs["sales_cycle"]),
     }

@@ -1,0 +1,107 @@
+"""The funnel page's two grouped reads: the window's closed deals and today's open deals.
+
+The headline (won, win rate, cycle), the breakdown's won and lost deals and cycles, and the
+lost reasons all read the window's closed deals; the headline's pipeline, the breakdown's open
+deals and the stage table's open deals all read today's open deals. Read figure by figure that
+was ten queries, six of them over the same closed deals. Here each set is read once, grouped by
+the breakdown's dimension and by lost reason (closed) or stage (open), and every figure is a sum
+of those groups. The closed-deal KPIs are computed as targets.kpi_batch computes KPIs that read
+the same rows, each from its own filtered aggregates, so an administrator's filters on one KPI
+still apply to it alone; if the KPIs no longer read the same rows (a definition moved to another
+date field), `closed_parts` gives None and the page reads figure by figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+
+from salesops.crm.models import Stage
+from salesops.insights import metrics
+from salesops.insights.lens import Lens
+from salesops.targets import kpi_batch
+
+FIELD = {
+    "team": "",  # by stints (targets.attribution): owner and stint
+    "person": "kpi_owner",
+    "product_line": "product_line_id",
+    "tier": "customer__tier",
+    "source": "source",
+}
+CLOSED_KPIS = ("won_revenue", "win_rate", "sales_cycle", "closed_deals", "lost_deals")
+FIGURES = {"won": "won_revenue", "win_rate": "win_rate", "cycle": "sales_cycle"}
+Keyed = dict[tuple[Any, ...], metrics.Parts]
+
+
+def dim_keys(dim: str) -> list[str]:
+    """What records are grouped by for a breakdown dimension (a team: owner and stint)."""
+    return ["kpi_owner", "kpi_stint"] if dim == "team" else [FIELD[dim]]
+
+
+@dataclass
+class ClosedParts:
+    """The window's closed deals summed for the page: each headline figure's parts per group,
+    the breakdown's outcome (n, num won, amount won) and won cycle per dimension key, and the
+    lost deals (n, amount) per (reason,)."""
+
+    figures: dict[str, list[metrics.Parts]] = field(default_factory=dict)
+    outcome: Keyed = field(default_factory=dict)
+    cycles: Keyed = field(default_factory=dict)
+    lost: Keyed = field(default_factory=dict)
+
+
+def closed_parts(lens: Lens, defs: dict[str, Any], dim: str) -> ClosedParts | None:
+    """One grouped read of the window's closed deals (None when the KPIs do not share rows)."""
+    group = [defs[code] for code in CLOSED_KPIS]
+    if len(kpi_batch.by_scan(group)) != 1:
+        return None
+    closed, lost = kpi_batch.own_rows(defs["closed_deals"]), kpi_batch.own_rows(defs["lost_deals"])
+    won = closed & Q(stage__kind=Stage.Kind.WON)
+    aggs = {**kpi_batch.aggregates(group),
+            "b_n": Count("pk", filter=closed), "b_num": Count("pk", filter=won),
+            "b_amount": Sum("amount", filter=won),
+            "l_n": Count("pk", filter=lost), "l_amount": Sum("amount", filter=lost)}  # fmt: skip
+    keys = [*dim_keys(dim), "lost_reason"]
+    qs = metrics.dated_together(lens, group, lens.window.start, lens.window.end)
+    found = ClosedParts(figures={key: [] for key in FIGURES})
+    for row in qs.order_by().values(*keys).annotate(**aggs):
+        _add_closed(found, row, tuple(row[k] for k in keys[:-1]), group, defs)
+    return found
+
+
+def _add_closed(found: ClosedParts, row: dict[str, Any], key: tuple[Any, ...],
+                group: list[Any], defs: dict[str, Any]) -> None:  # fmt: skip
+    parts = kpi_batch.split(row, group)
+    for figure, code in FIGURES.items():
+        if parts[code].n:
+            found.figures[figure].append(metrics.kpi_parts(defs[code], parts))
+    if row["b_n"]:
+        out = {"n": row["b_n"], "num": row["b_num"], "amount": metrics.as_decimal(row["b_amount"])}
+        _put(found.outcome, key, out)
+    if parts["sales_cycle"].n:
+        _put(found.cycles, key, metrics.kpi_parts(defs["sales_cycle"], parts))
+    if row["l_n"]:
+        lost = {"n": row["l_n"], "amount": metrics.as_decimal(row["l_amount"])}
+        _put(found.lost, (row["lost_reason"],), lost)
+
+
+def _put(into: Keyed, key: tuple[Any, ...], parts: metrics.Parts) -> None:
+    into[key] = metrics.add(into[key], parts) if key in into else parts
+
+
+def open_parts(lens: Lens, dim: str) -> Keyed:
+    """Today's visible open deals of the lens (count, amount, weighted) per dimension key and
+    stage: (*dim_keys, stage_id) -> parts (one query)."""
+    return metrics.grouped(
+        metrics.open_deals(lens), [*dim_keys(dim), "stage_id"], metrics.DEAL_AGGREGATES
+    )
+
+
+def summed(rows: Keyed, key: Any) -> Keyed:
+    """Parts re-grouped by `key(old key)`, added up."""
+    found: Keyed = {}
+    for k, parts in rows.items():
+        _put(found, key(k), parts)
+    return found

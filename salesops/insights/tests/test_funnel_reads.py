@@ -1,0 +1,100 @@
+"""The funnel page's grouped reads (selectors.funnel_reads) give the numbers of reading each
+figure on its own (funnel.headline, stage_rows, lost_reasons, breakdown), for every breakdown
+dimension, for a region and for the whole company, including a person who changed team during
+the month and a KPI definition with a filter of its own; and the page falls back to reading
+figure by figure when the closed-deal KPIs no longer read the same rows."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from salesops.insights import metrics
+from salesops.insights.lens import Window
+from salesops.insights.selectors import funnel, funnel_reads
+from salesops.insights.tests import support as make
+from salesops.insights.tests.support import english  # noqa: F401
+from salesops.insights.tests.test_insights_figures import History, _plant
+from salesops.targets.models import KpiDefinition
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def history(cast: Any) -> History:
+    make.ensure_reference()
+    h = _plant(cast)
+    day = h.month.start.replace(day=12)
+    make.deal(cast.peer_rep, "300.00", stage_code="lost", closed=make.local(day),
+              lost_reason="timing", source="referral")  # fmt: skip
+    from salesops.org.services import person_move
+
+    person_move(
+        actor=cast.admin, person=cast.peer_rep, unit=cast.units["s1"], position="rep",
+        manager=cast.other_supervisor, effective=h.month.start.replace(day=20),
+    )  # fmt: skip
+    return h
+
+
+def _one_by_one(lens: Any, dim: str) -> dict[str, Any]:
+    defs = metrics.kpi_definitions(funnel.FUNNEL_KPIS)
+    return {
+        "headline": funnel.headline(lens, defs),
+        "stages": funnel.stage_rows(lens, defs),
+        "lost": funnel.lost_reasons(lens, defs["lost_deals"]),
+        "breakdown": funnel.breakdown(lens, defs, dim),
+    }
+
+
+def _same(page: dict[str, Any], alone: dict[str, Any]) -> None:
+    for key in ("won", "win_rate", "cycle", "pipeline"):
+        got, want = page["headline"][key], alone["headline"][key]
+        assert got["value"] == want["value"], key
+        for part in ("n", "num", "total", "amount", "weighted"):
+            assert got["parts"].get(part, 0) == want["parts"].get(part, 0), (key, part)
+    assert page["headline"]["avg_size"] == alone["headline"]["avg_size"]
+    assert page["headline"]["velocity"] == alone["headline"]["velocity"]
+    assert page["stages"] == alone["stages"]
+    assert page["lost"] == alone["lost"]
+    assert page["breakdown"] == alone["breakdown"]
+
+
+@pytest.mark.parametrize("dim", funnel.DIMENSIONS)
+@pytest.mark.parametrize(("who", "unit"), [("director", "acme"), ("manager", "north")])
+def test_the_grouped_reads_equal_each_figure_read_alone(
+    cast: Any, history: History, dim: str, who: str, unit: str
+) -> None:
+    lens = make.lens(cast.users[who], Window.of(history.month), unit=cast.units[unit])
+    page = funnel.funnel_page(lens, dim)
+    alone = _one_by_one(lens, dim)
+    _same(page, alone)
+    assert page["headline"]["win_rate"]["parts"]["n"] > 0 and page["lost"]
+
+
+def _edited(code: str, **changes: Any) -> None:
+    """The catalogue's KPI as an administrator changed it."""
+    assert KpiDefinition.objects.filter(code=code).update(**changes) == 1
+
+
+def test_a_kpi_with_its_own_filter_keeps_it(cast: Any, history: History) -> None:
+    # Given won revenue counted only from referrals (an administrator's filter on one KPI)
+    make.deal(cast.rep, "450.00", stage_code="won", source="referral",
+              closed=make.local(history.month.start.replace(day=11)))  # fmt: skip
+    _edited("won_revenue", filters={"source": ["referral"]})
+    lens = make.lens(cast.director, Window.of(history.month), unit=cast.units["acme"])
+    page = funnel.funnel_page(lens, "person")
+    # Then the headline's won revenue is the one referral, and the rest is as read alone
+    assert page["headline"]["won"]["value"] == Decimal("450.00")
+    assert page["headline"]["win_rate"]["parts"]["num"] == 5  # win rate keeps every won deal
+    _same(page, _one_by_one(lens, "person"))
+
+
+def test_kpis_that_no_longer_share_rows_are_read_one_by_one(cast: Any, history: History) -> None:
+    # Given won revenue redefined over the deals opened (another source and date field)
+    _edited("won_revenue", source="opportunities", date_field="created_at", filters={})
+    lens = make.lens(cast.director, Window.of(history.month), unit=cast.units["acme"])
+    defs = metrics.kpi_definitions(funnel.FUNNEL_KPIS)
+    assert funnel_reads.closed_parts(lens, defs, "person") is None
+    _same(funnel.funnel_page(lens, "person"), _one_by_one(lens, "person"))
