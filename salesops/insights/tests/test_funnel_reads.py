@@ -98,3 +98,31 @@ def test_kpis_that_no_longer_share_rows_are_read_one_by_one(cast: Any, history: 
     defs = metrics.kpi_definitions(funnel.FUNNEL_KPIS)
     assert funnel_reads.closed_parts(lens, defs, "person") is None
     _same(funnel.funnel_page(lens, "person"), _one_by_one(lens, "person"))
+
+
+def test_a_long_breakdown_lists_the_most_won_first_and_all_on_request(
+    client_for: Any, cast: Any, history: History, monkeypatch: Any
+) -> None:
+    from django.urls import reverse
+
+    from salesops.insights.views import analysis
+
+    monkeypatch.setattr(analysis, "BREAKDOWN_SHOWN", 2)
+    client = client_for("director")
+    query = {"period": history.month.key, "unit": cast.units["acme"].pk, "by": "person"}
+    page = client.get(reverse("insights:funnel"), query)
+    shown, everyone = page.context["breakdown_shown"], page.context["breakdown"]
+    # The two with the most won revenue, and a note with a link to everyone
+    assert [r["label"] for r in shown] == [str(cast.outside_rep), str(cast.rep)]
+    assert len(everyone) == 3
+    html = page.content.decode()
+    note = html[html.index('data-testid="breakdown-note"') :].split("</div>")[0]
+    assert "2" in note and "3" in note and "all=1" in note  # in the user's language
+    assert html.count("<tr>", html.index('data-testid="breakdown-table"')) == 1 + 2
+    page = client.get(reverse("insights:funnel"), {**query, "all": "1"})
+    assert len(page.context["breakdown_shown"]) == 3
+    assert 'data-testid="breakdown-note"' not in page.content.decode()
+    export = client.get(reverse("insights:funnel"), {**query, "export": "csv",
+                                                     "table": "breakdown"})  # fmt: skip
+    lines = b"".join(export.streaming_content).decode("utf-8-sig").strip().splitlines()
+    assert len(lines) == 1 + 3  # the header and every person

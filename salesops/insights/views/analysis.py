@@ -235,5 +235,16 @@ def funnel(request: HttpRequest) -> HttpResponse:
             ("source", _("Source")),
         ],
         "keep": [("by", data["dim"])],
+        **_breakdown_shown(request, data["breakdown"]),
     }
     return render(request, "insights/funnel.html", context)
+
+
+BREAKDOWN_SHOWN = 50  # rows the breakdown lists at first (a company by person has a thousand)
+
+
+def _breakdown_shown(request: HttpRequest, rows: list[Any]) -> dict[str, Any]:
+    """The breakdown rows the page lists: the BREAKDOWN_SHOWN with the most won revenue unless
+    the user asked for all (?all=1); the CSV export always has every row."""
+    show_all = request.GET.get("all") == "1"
+    return {"breakdown_shown": rows if show_all else rows[:BREAKDOWN_SHOWN]}
