@@ -112,15 +112,14 @@ def _funnel_limit(role: str, unit: str) -> Any:
         actor, path = ctx.people[role], _path(ctx, unit)
         scope, params = owner_in("o.owner_id", sql.scope_ids(actor))
         span = bounds(ctx.quarter.start, ctx.quarter.end)
-        reach = rows(
-            'SELECT r.reach, COUNT(*) FROM (SELECT o.id, MAX(s."order") AS reach'
+        reach = rows(  # the stages each deal has been in, as bits (crm.StagesReached)
+            "SELECT b.bits, COUNT(*)"
             f" FROM crm_opportunity o{unit_join('o.owner_id', local_day('o.created_at'))}"
-            " JOIN crm_stagehistory h ON h.opportunity_id = o.id"
-            " JOIN crm_stage s ON s.id = h.stage_id AND s.kind <> 'lost'"
-            f" WHERE o.created_at >= %s AND o.created_at < %s{scope} GROUP BY o.id) r"
-            " GROUP BY r.reach",
+            " JOIN crm_stagesreached b ON b.opportunity_id = o.id"
+            f" WHERE o.created_at >= %s AND o.created_at < %s{scope} GROUP BY b.bits",
             [path, *span, *params],
         )
+        kinds = rows('SELECT id, "order", kind FROM crm_stage')
         open_now = dict(
             rows(
                 "SELECT o.stage_id, COUNT(*) FROM crm_opportunity o"
@@ -143,8 +142,10 @@ def _funnel_limit(role: str, unit: str) -> Any:
         stages = rows(
             "SELECT id, \"order\" FROM crm_stage WHERE is_active AND kind IN ('open', 'won')"
         )
+        later = {order: sum(1 << i for i, o, kind in kinds if kind != "lost" and o >= order)
+                 for _sid, order in stages}  # fmt: skip
         return {
-            sid: (sum(n for r, n in reach if r is not None and r >= order),
+            sid: (sum(n for bits, n in reach if bits & later[order]),
                   open_now.get(sid, 0), stays.get(sid, 0))
             for sid, order in stages
         }  # fmt: skip

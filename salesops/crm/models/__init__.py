@@ -11,7 +11,13 @@ from salesops.crm.models.contracts import (
 )
 from salesops.crm.models.leads import CrmSettings, Lead
 from salesops.crm.models.partners import Partner, PartnerAgreement
-from salesops.crm.models.pipeline import Opportunity, OpportunityLine, Stage, StageHistory
+from salesops.crm.models.pipeline import (
+    Opportunity,
+    OpportunityLine,
+    Stage,
+    StageHistory,
+    StagesReached,
+)
 from salesops.crm.models.products import Product
 
 __all__ = [
@@ -32,5 +38,6 @@ __all__ = [
     "Product",
     "Stage",
     "StageHistory",
+    "StagesReached",
     "TierStandard",
 ]

@@ -212,3 +212,24 @@ class StageHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.opportunity_id}: {self.stage_id}"
+
+
+class StagesReached(models.Model):
+    """Every stage a deal has been in, as bits (`1 << stage id`, for ids up to MAX_BIT): kept by
+    database triggers on the stage history (crm migration 0009) whoever writes it, and never
+    written from Python. The funnel counts the deals that reached a stage from these bits
+    instead of searching each deal's history (insights.selectors.funnel)."""
+
+    MAX_BIT = 62  # the highest stage id a signed 64-bit integer holds as a bit
+
+    opportunity = models.OneToOneField(
+        Opportunity, on_delete=models.CASCADE, primary_key=True, related_name="stages_reached"
+    )
+    bits = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("stages reached")
+        verbose_name_plural = _("stages reached")
+
+    def __str__(self) -> str:
+        return f"{self.opportunity_id}: {self.bits:b}"

@@ -12,11 +12,12 @@ from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.lookups import GreaterThan
 
 from salesops.core.money import CENT, ZERO
 from salesops.core.periods import between
-from salesops.crm.models import Opportunity, Stage, StageHistory
+from salesops.crm.models import Opportunity, Stage, StageHistory, StagesReached
 from salesops.crm.models.choices import Source, Tier
 from salesops.insights import metrics
 from salesops.insights.lens import Lens
@@ -50,6 +51,42 @@ def reach() -> Subquery:
     return Subquery(furthest)
 
 
+REACHED = {"n": Count("pk"), "amount": Sum("amount")}
+
+
+def reached(lens: Lens, kpi: Any, funnel: list[Stage]) -> dict[int, metrics.Parts]:
+    """Per funnel stage: the deals of the cohort (opened in the window) that reached it or a
+    later stage, and their amount. From the bits of the stages each deal has been in
+    (crm.StagesReached, one aggregate), or by each deal's furthest stage in its history when a
+    stage id has no bit."""
+    stages = list(Stage.objects.values_list("pk", "order", "kind"))
+    start, end = lens.window.start, lens.window.end
+    if any(pk > StagesReached.MAX_BIT for pk, _order, _kind in stages):
+        return _reached_by_history(cohort(lens, kpi), funnel)
+    aggs = {}
+    for stage in funnel:
+        later = sum(1 << pk for pk, order, kind in stages
+                    if kind != Stage.Kind.LOST and order >= stage.order)  # fmt: skip
+        hit: Any = GreaterThan(F("stages_reached__bits").bitand(later), 0)
+        aggs.update({f"n{stage.pk}": Count("pk", filter=hit),
+                     f"a{stage.pk}": Sum("amount", filter=hit)})  # fmt: skip
+    row = metrics.dated(lens, kpi, start, end).order_by().aggregate(**aggs)
+    return {s.pk: {"n": row[f"n{s.pk}"] or 0, "amount": metrics.as_decimal(row[f"a{s.pk}"])}
+            for s in funnel}  # fmt: skip
+
+
+def _reached_by_history(qs: QuerySet[Opportunity], funnel: list[Stage]) -> Any:
+    by_reach = metrics.grouped(qs, ["reach"], REACHED)
+    found = {}
+    for stage in funnel:
+        got = {"n": 0, "amount": ZERO}
+        for (order,), parts in by_reach.items():
+            if order is not None and order >= stage.order:
+                got = metrics.add(got, parts)
+        found[stage.pk] = got
+    return found
+
+
 def cohort(lens: Lens, kpi: Any) -> QuerySet[Opportunity]:
     """The visible deals opened in the window, with the furthest stage each reached."""
     return metrics.dated(lens, kpi, lens.window.start, lens.window.end).annotate(reach=reach())
@@ -68,9 +105,7 @@ def stage_rows(
     open deals in it now (`now`, by stage id, when already read), and the average days of the
     stays that ended in the window."""
     funnel = [*open_stages(), *Stage.objects.filter(kind=Stage.Kind.WON, is_active=True)]
-    by_reach = metrics.grouped(
-        cohort(lens, defs["deals_opened"]), ["reach"], {"n": Count("pk"), "amount": Sum("amount")}
-    )
+    reached_by = reached(lens, defs["deals_opened"], funnel)
     if now is None:
         now = metrics.grouped(metrics.open_deals(lens), ["stage_id"], metrics.DEAL_AGGREGATES)
     stays = metrics.grouped(
@@ -80,16 +115,13 @@ def stage_rows(
     )
     rows = []
     for stage in funnel:
-        reached = {"n": 0, "amount": ZERO}
-        for (order,), parts in by_reach.items():
-            if order is not None and order >= stage.order:
-                reached = metrics.add(reached, parts)
+        got = reached_by[stage.pk]
         stay = stays.get((stage.pk,), {})
         rows.append(
             {
                 "stage": stage,
-                "reached": reached["n"],
-                "reached_amount": reached["amount"],
+                "reached": got["n"],
+                "reached_amount": got["amount"],
                 "open": now.get((stage.pk,), {}),
                 "stays": stay.get("n", 0),
                 "avg_days": metrics.value(metrics.METRICS["stays"], stay),
