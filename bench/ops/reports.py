@@ -14,6 +14,7 @@ from bench.harness import Op, register
 from bench.ops import sql
 from bench.ops.sql import bounds, cents, local_day, owner_in, rows, unit_join
 from salesops.core.periods import Period, between
+from salesops.crm.models import StagesReached
 from salesops.insights import metrics
 from salesops.insights.lens import Lens, Window
 from salesops.insights.selectors import dashboards, forecast, funnel
@@ -112,14 +113,8 @@ def _funnel_limit(role: str, unit: str) -> Any:
         actor, path = ctx.people[role], _path(ctx, unit)
         scope, params = owner_in("o.owner_id", sql.scope_ids(actor))
         span = bounds(ctx.quarter.start, ctx.quarter.end)
-        reach = rows(  # the stages each deal has been in, as bits (crm.StagesReached)
-            "SELECT b.bits, COUNT(*)"
-            f" FROM crm_opportunity o{unit_join('o.owner_id', local_day('o.created_at'))}"
-            " JOIN crm_stagesreached b ON b.opportunity_id = o.id"
-            f" WHERE o.created_at >= %s AND o.created_at < %s{scope} GROUP BY b.bits",
-            [path, *span, *params],
-        )
         kinds = rows('SELECT id, "order", kind FROM crm_stage')
+        reached = _reached_limit(kinds, path, span, scope, params)
         open_now = dict(
             rows(
                 "SELECT o.stage_id, COUNT(*) FROM crm_opportunity o"
@@ -142,15 +137,38 @@ def _funnel_limit(role: str, unit: str) -> Any:
         stages = rows(
             "SELECT id, \"order\" FROM crm_stage WHERE is_active AND kind IN ('open', 'won')"
         )
-        later = {order: sum(1 << i for i, o, kind in kinds if kind != "lost" and o >= order)
-                 for _sid, order in stages}  # fmt: skip
-        return {
-            sid: (sum(n for bits, n in reach if bits & later[order]),
-                  open_now.get(sid, 0), stays.get(sid, 0))
-            for sid, order in stages
-        }  # fmt: skip
+        return {sid: (reached(order), open_now.get(sid, 0), stays.get(sid, 0))
+                for sid, order in stages}  # fmt: skip
 
     return run
+
+
+def _reached_limit(kinds: list[Any], path: str, span: list[Any], scope: str,
+                   params: list[Any]) -> Any:  # fmt: skip
+    """The cohort's deals that reached a stage order or later: from the stages-reached bits
+    (crm.StagesReached), or from each deal's furthest stage in its history when a stage id has
+    no bit (as the product)."""
+
+    def cohort(join: str) -> str:
+        return (f" FROM crm_opportunity o{unit_join('o.owner_id', local_day('o.created_at'))}"
+                f"{join} WHERE o.created_at >= %s AND o.created_at < %s{scope}")  # fmt: skip
+
+    if any(pk > StagesReached.MAX_BIT for pk, _order, _kind in kinds):
+        join = (" JOIN crm_stagehistory h ON h.opportunity_id = o.id"
+                " JOIN crm_stage s ON s.id = h.stage_id AND s.kind <> 'lost'")  # fmt: skip
+        sql = 'SELECT o.id, MAX(s."order") AS reach' + cohort(join) + " GROUP BY o.id"
+        reach = rows(f"SELECT r.reach, COUNT(*) FROM ({sql}) r GROUP BY r.reach",
+                     [path, *span, *params])  # fmt: skip
+        return lambda order: sum(n for r, n in reach if r is not None and r >= order)
+    join = " JOIN crm_stagesreached b ON b.opportunity_id = o.id"
+    found = rows("SELECT b.bits, COUNT(*)" + cohort(join) + " GROUP BY b.bits",
+                 [path, *span, *params])  # fmt: skip
+
+    def reached(order: int) -> int:
+        later = sum(1 << i for i, o, kind in kinds if kind != "lost" and o >= order)
+        return sum(n for bits, n in found if bits & later)
+
+    return reached
 
 
 # --- people's win rate and cycle, leaderboard, attainment, roll-up, forecast ----------------
