@@ -51,7 +51,7 @@ def reach() -> Subquery:
     return Subquery(furthest)
 
 
-REACHED = {"n": Count("pk"), "amount": Sum("amount")}
+COUNT_AMOUNT = {"n": Count("pk"), "amount": Sum("amount")}
 
 
 def reached(lens: Lens, kpi: Any, funnel: list[Stage]) -> dict[int, metrics.Parts]:
@@ -76,7 +76,7 @@ def reached(lens: Lens, kpi: Any, funnel: list[Stage]) -> dict[int, metrics.Part
 
 
 def _reached_by_history(qs: QuerySet[Opportunity], funnel: list[Stage]) -> Any:
-    by_reach = metrics.grouped(qs, ["reach"], REACHED)
+    by_reach = metrics.grouped(qs, ["reach"], COUNT_AMOUNT)
     found = {}
     for stage in funnel:
         got = {"n": 0, "amount": ZERO}
@@ -136,10 +136,7 @@ def stage_rows(
 def lost_reasons(lens: Lens, kpi: Any) -> list[dict[str, Any]]:
     """Lost deals closed in the window, per reason: count and amount (one query)."""
     qs = metrics.dated(lens, kpi, lens.window.start, lens.window.end)
-    return lost_rows(metrics.grouped(qs, ["lost_reason"], LOST_PARTS))
-
-
-LOST_PARTS = {"n": Count("pk"), "amount": Sum("amount")}
+    return lost_rows(metrics.grouped(qs, ["lost_reason"], COUNT_AMOUNT))
 
 
 def lost_rows(by_reason: dict[tuple[Any, ...], metrics.Parts]) -> list[dict[str, Any]]:
