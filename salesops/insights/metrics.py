@@ -136,6 +136,11 @@ def add(a: Parts, b: Parts) -> Parts:
     return total
 
 
+def put(into: dict[Any, Parts], key: Any, parts: Parts) -> None:
+    """Add `parts` to what `into` holds under `key` (or hold them there)."""
+    into[key] = add(into[key], parts) if key in into else parts
+
+
 kpi_aggregates = kpis.aggregates  # the KPI's additive parts, as the targets app computes them
 
 
@@ -336,8 +341,7 @@ def grouped(qs: QuerySet, keys: list[str], aggs: dict[str, Any]) -> dict[tuple[A
     """Parts per distinct value of the key annotations (one query)."""
     result: dict[tuple[Any, ...], Parts] = {}
     for row in qs.order_by().values(*keys).annotate(**aggs):
-        key, parts = tuple(row[k] for k in keys), _clean(row)
-        result[key] = add(result[key], parts) if key in result else parts
+        put(result, tuple(row[k] for k in keys), _clean(row))
     return result
 
 
@@ -500,6 +504,5 @@ def _by_bucket_expr(
     for key, parts in grouped(qs, keys, kpi_aggregates(kpi)).items():
         if key[-1] not in period_keys:
             period_keys[key[-1]] = bucket_key(key[-1], kind)
-        new = (*key[:-1], period_keys[key[-1]])
-        result[new] = add(result[new], parts) if new in result else parts
+        put(result, (*key[:-1], period_keys[key[-1]]), parts)
     return result

@@ -14,19 +14,9 @@ import django.db.models.functions.comparison
 from django.conf import settings
 from django.db import migrations, models
 
+from salesops.core.migration_sql import VendorSQL
+
 TRIGRAM_COLUMNS = ("name", "phone", "tax_number")
-
-
-class PostgresOnlySQL(migrations.RunSQL):
-    """Raw SQL run on PostgreSQL only (SQLite has no trigram indexes); reversible."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):
@@ -64,7 +54,8 @@ class Migration(migrations.Migration):
                 name="crm_act_owner_when",
             ),
         ),
-        PostgresOnlySQL(
+        VendorSQL(  # SQLite has no trigram indexes
+            "postgresql",
             sql=[
                 "CREATE EXTENSION IF NOT EXISTS pg_trgm",
                 *(

@@ -8,13 +8,13 @@ keep it exact on every insert, delete and change of those columns, whatever writ
 forms, the import's executemany, the bench loader).
 
 A later migration that rebuilds crm_customer on SQLite (Django copies the table to alter a
-column) drops these triggers with the old table: it must run `create` again (the suite's
+column) drops these triggers with the old table: it must run this migration's SQL again (the suite's
 test_customer_text_index checks that the triggers exist after all migrations).
 """
 
-from typing import Any
-
 from django.db import migrations
+
+from salesops.core.migration_sql import VendorSQL
 
 TABLE = "crm_customer_text"
 COLUMNS = "name, phone, tax_number"
@@ -32,21 +32,10 @@ SQL = [
     f"INSERT INTO {TABLE}({TABLE}) VALUES ('rebuild')",
 ]
 
-
-def create(apps: Any, schema_editor: Any) -> None:
-    if schema_editor.connection.vendor == "sqlite":
-        for sql in SQL:
-            schema_editor.execute(sql)
-
-
-def drop(apps: Any, schema_editor: Any) -> None:
-    if schema_editor.connection.vendor == "sqlite":
-        for trigger in ("insert", "delete", "update"):
-            schema_editor.execute(f"DROP TRIGGER {TABLE}_{trigger}")
-        schema_editor.execute(f"DROP TABLE {TABLE}")
+DROP = [*(f"DROP TRIGGER {TABLE}_{op}" for op in ("insert", "delete", "update")), f"DROP TABLE {TABLE}"]
 
 
 class Migration(migrations.Migration):
     dependencies = [("crm", "0006_opportunity_customer_closed_index")]
 
-    operations = [migrations.RunPython(create, drop, hints={"schema": True})]
+    operations = [VendorSQL("sqlite", SQL, DROP)]

@@ -10,27 +10,26 @@ have their deals' bits recomputed from the history. SQLite: the same per row. St
 StagesReached.MAX_BIT get no bit; the funnel then reads the history instead.
 
 A later migration that rebuilds crm_stagehistory on SQLite (Django copies the table to alter a
-column) drops these triggers with the old table and must run `create` again (the suite's
-test_stages_reached checks that the triggers exist after all migrations).
+column) drops these triggers with the old table and must run this migration's SQL again (the
+suite's test_stages_reached checks that the triggers exist after all migrations).
 """
 
 # ruff: noqa: S608 -- the SQL is built from this module's constants only
-from typing import Any
-
 import django.db.models.deletion
 from django.db import migrations, models
 
+from salesops.core.migration_sql import VendorSQL
+
 MAX_BIT = 62
-PG_BIT = "(1::bigint << {stage}::int)"
 SQLITE_BIT = "(1 << {stage})"
+PG_ALL = "bit_or(1::bigint << {stage}::int)"  # the bits of many rows
+SQLITE_ALL = "SUM(DISTINCT 1 << {stage})"  # distinct powers of two add up to their OR
 
 
-def _recomputed(bit: str, deal: str) -> str:
-    """The bits of a deal's whole history (0 for none)."""
-    stage = bit.format(stage="h.stage_id")
-    total = "bit_or" if "bigint" in bit else "SUM(DISTINCT"
-    close = ")" if "bigint" in bit else "))"
-    return (f"COALESCE((SELECT {total}({stage}{close} FROM crm_stagehistory h"
+def _recomputed(every: str, deal: str) -> str:
+    """The bits of a deal's whole history (0 for none); `every` is PG_ALL or SQLITE_ALL."""
+    bits = every.format(stage="h.stage_id")
+    return (f"COALESCE((SELECT {bits} FROM crm_stagehistory h"
             f" WHERE h.opportunity_id = {deal} AND h.stage_id <= {MAX_BIT}), 0)")  # fmt: skip
 
 
@@ -38,7 +37,7 @@ POSTGRESQL = [
     f"""CREATE FUNCTION crm_stages_reached_added() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       INSERT INTO crm_stagesreached AS r (opportunity_id, bits)
-      SELECT opportunity_id, bit_or({PG_BIT.format(stage="stage_id")}) FROM added
+      SELECT opportunity_id, {PG_ALL.format(stage="stage_id")} FROM added
       WHERE stage_id <= {MAX_BIT} GROUP BY opportunity_id
       ON CONFLICT (opportunity_id) DO UPDATE SET bits = r.bits | EXCLUDED.bits;
       RETURN NULL;
@@ -46,12 +45,12 @@ POSTGRESQL = [
     f"""CREATE FUNCTION crm_stages_reached_recomputed() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       IF TG_OP = 'DELETE' OR OLD.opportunity_id <> NEW.opportunity_id THEN
-        UPDATE crm_stagesreached SET bits = {_recomputed(PG_BIT, "OLD.opportunity_id")}
+        UPDATE crm_stagesreached SET bits = {_recomputed(PG_ALL, "OLD.opportunity_id")}
         WHERE opportunity_id = OLD.opportunity_id;
       END IF;
       IF TG_OP = 'UPDATE' THEN
         INSERT INTO crm_stagesreached AS r (opportunity_id, bits)
-        VALUES (NEW.opportunity_id, {_recomputed(PG_BIT, "NEW.opportunity_id")})
+        VALUES (NEW.opportunity_id, {_recomputed(PG_ALL, "NEW.opportunity_id")})
         ON CONFLICT (opportunity_id) DO UPDATE SET bits = EXCLUDED.bits;
       END IF;
       RETURN NULL;
@@ -64,16 +63,16 @@ POSTGRESQL = [
     "CREATE TRIGGER crm_stages_reached_delete AFTER DELETE ON crm_stagehistory"
     " FOR EACH ROW EXECUTE FUNCTION crm_stages_reached_recomputed()",
     "INSERT INTO crm_stagesreached (opportunity_id, bits)"
-    f" SELECT opportunity_id, bit_or({PG_BIT.format(stage='stage_id')}) FROM crm_stagehistory"
+    f" SELECT opportunity_id, {PG_ALL.format(stage='stage_id')} FROM crm_stagehistory"
     f" WHERE stage_id <= {MAX_BIT} GROUP BY opportunity_id",
 ]
 SQLITE_ADD = (
     "INSERT INTO crm_stagesreached (opportunity_id, bits)"
-    f" VALUES (NEW.opportunity_id, {_recomputed(SQLITE_BIT, 'NEW.opportunity_id')})"
+    f" VALUES (NEW.opportunity_id, {_recomputed(SQLITE_ALL, 'NEW.opportunity_id')})"
     " ON CONFLICT (opportunity_id) DO UPDATE SET bits = excluded.bits;"
 )
 SQLITE_OLD = (
-    f"UPDATE crm_stagesreached SET bits = {_recomputed(SQLITE_BIT, 'OLD.opportunity_id')}"
+    f"UPDATE crm_stagesreached SET bits = {_recomputed(SQLITE_ALL, 'OLD.opportunity_id')}"
     " WHERE opportunity_id = OLD.opportunity_id;"
 )
 SQLITE = [
@@ -87,27 +86,17 @@ SQLITE = [
     "CREATE TRIGGER crm_stages_reached_delete AFTER DELETE ON crm_stagehistory"
     f" BEGIN {SQLITE_OLD} END",
     "INSERT INTO crm_stagesreached (opportunity_id, bits)"
-    f" SELECT opportunity_id, SUM(DISTINCT {SQLITE_BIT.format(stage='stage_id')})"
+    f" SELECT opportunity_id, {SQLITE_ALL.format(stage='stage_id')}"
     f" FROM crm_stagehistory WHERE stage_id <= {MAX_BIT} GROUP BY opportunity_id",
     "ANALYZE crm_stagesreached",  # so that SQLite weighs the new table in joins
 ]
 TRIGGERS = ("insert", "update", "delete")
-
-
-def create(apps: Any, schema_editor: Any) -> None:
-    vendor = schema_editor.connection.vendor
-    for sql in POSTGRESQL if vendor == "postgresql" else SQLITE:
-        schema_editor.execute(sql)
-
-
-def drop(apps: Any, schema_editor: Any) -> None:
-    for name in TRIGGERS:
-        schema_editor.execute(f"DROP TRIGGER crm_stages_reached_{name} ON crm_stagehistory"
-                              if schema_editor.connection.vendor == "postgresql"
-                              else f"DROP TRIGGER crm_stages_reached_{name}")  # fmt: skip
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP FUNCTION crm_stages_reached_added()")
-        schema_editor.execute("DROP FUNCTION crm_stages_reached_recomputed()")
+POSTGRESQL_DROP = [
+    *(f"DROP TRIGGER crm_stages_reached_{name} ON crm_stagehistory" for name in TRIGGERS),
+    "DROP FUNCTION crm_stages_reached_added()",
+    "DROP FUNCTION crm_stages_reached_recomputed()",
+]
+SQLITE_DROP = [f"DROP TRIGGER crm_stages_reached_{name}" for name in TRIGGERS]
 
 
 class Migration(migrations.Migration):
@@ -134,5 +123,6 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "stages reached",
             },
         ),
-        migrations.RunPython(create, drop, hints={"schema": True}),
+        VendorSQL("postgresql", POSTGRESQL, POSTGRESQL_DROP),
+        VendorSQL("sqlite", SQLITE, SQLITE_DROP),
     ]

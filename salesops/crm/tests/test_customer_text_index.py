@@ -91,7 +91,7 @@ def test_the_index_narrows_only_where_it_can_answer(cast: Any) -> None:
 
 def test_the_triggers_that_keep_the_index_exist_after_all_migrations() -> None:
     """A migration that rebuilds crm_customer on SQLite drops its triggers with the old table;
-    it must create them again (crm 0007's `create`). PostgreSQL has no such index."""
+    it must create them again (crm 0007's SQL). PostgreSQL has no such index."""
     wanted = {f"crm_customer_text_{op}" for op in ("insert", "delete", "update")}
     with connection.cursor() as cur:
         if connection.vendor == "sqlite":

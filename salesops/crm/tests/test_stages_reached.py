@@ -137,7 +137,7 @@ def test_a_stage_id_beyond_the_bits_reads_the_history(cast: Any, monkeypatch: An
 
 def test_the_triggers_exist_after_all_migrations() -> None:
     """A migration that rebuilds crm_stagehistory on SQLite drops its triggers with the old
-    table; it must create them again (crm 0009's `create`)."""
+    table; it must create them again (crm 0009's SQL)."""
     with connection.cursor() as cur:
         if connection.vendor == "sqlite":
             cur.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"

@@ -79,16 +79,12 @@ def _add_closed(found: ClosedParts, row: dict[str, Any], key: tuple[Any, ...],
             found.figures[figure].append(metrics.kpi_parts(defs[code], parts))
     if row["b_n"]:
         out = {"n": row["b_n"], "num": row["b_num"], "amount": metrics.as_decimal(row["b_amount"])}
-        _put(found.outcome, key, out)
+        metrics.put(found.outcome, key, out)
     if parts["sales_cycle"].n:
-        _put(found.cycles, key, metrics.kpi_parts(defs["sales_cycle"], parts))
+        metrics.put(found.cycles, key, metrics.kpi_parts(defs["sales_cycle"], parts))
     if row["l_n"]:
         lost = {"n": row["l_n"], "amount": metrics.as_decimal(row["l_amount"])}
-        _put(found.lost, (row["lost_reason"],), lost)
-
-
-def _put(into: Keyed, key: tuple[Any, ...], parts: metrics.Parts) -> None:
-    into[key] = metrics.add(into[key], parts) if key in into else parts
+        metrics.put(found.lost, (row["lost_reason"],), lost)
 
 
 def open_parts(lens: Lens, dim: str) -> Keyed:
@@ -103,5 +99,5 @@ def summed(rows: Keyed, key: Any) -> Keyed:
     """Parts re-grouped by `key(old key)`, added up."""
     found: Keyed = {}
     for k, parts in rows.items():
-        _put(found, key(k), parts)
+        metrics.put(found, key(k), parts)
     return found

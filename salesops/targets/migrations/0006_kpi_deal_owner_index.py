@@ -8,9 +8,9 @@ Not on PostgreSQL: its plans for the product's grouped reads (one pass over the 
 deals, by the close-date index or in parallel) do not use it, so it would only cost writes.
 Hand-written per-owner loops could use it there; see docs/performance.md."""
 
-from typing import Any
-
 from django.db import migrations
+
+from salesops.core.migration_sql import VendorSQL
 
 INDEX = (
     "CREATE INDEX kpi_opp_owner_closed ON crm_opportunity"
@@ -18,18 +18,7 @@ INDEX = (
 )
 
 
-def create(apps: Any, schema_editor: Any) -> None:
-    if schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute(INDEX)
-        schema_editor.execute("ANALYZE crm_opportunity")
-
-
-def drop(apps: Any, schema_editor: Any) -> None:
-    if schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute("DROP INDEX kpi_opp_owner_closed")
-
-
 class Migration(migrations.Migration):
     dependencies = [("targets", "0005_kpi_activity_owner_index")]
 
-    operations = [migrations.RunPython(create, drop, hints={"schema": True})]
+    operations = [VendorSQL("sqlite", [INDEX, "ANALYZE crm_opportunity"], ["DROP INDEX kpi_opp_owner_closed"])]

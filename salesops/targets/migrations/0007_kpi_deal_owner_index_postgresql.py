@@ -14,9 +14,9 @@ Cost: one more index entry per deal written or closed, and on a change of its st
 amount or close date; deals are written far less often than they are read.
 """
 
-from typing import Any
-
 from django.db import migrations
+
+from salesops.core.migration_sql import VendorSQL
 
 INDEX = (
     "CREATE INDEX kpi_opp_owner_closed ON crm_opportunity (owner_id, closed_at)"
@@ -24,17 +24,7 @@ INDEX = (
 )
 
 
-def create(apps: Any, schema_editor: Any) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(INDEX)
-
-
-def drop(apps: Any, schema_editor: Any) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP INDEX kpi_opp_owner_closed")
-
-
 class Migration(migrations.Migration):
     dependencies = [("targets", "0006_kpi_deal_owner_index")]
 
-    operations = [migrations.RunPython(create, drop, hints={"schema": True})]
+    operations = [VendorSQL("postgresql", [INDEX], ["DROP INDEX kpi_opp_owner_closed"])]

@@ -7,9 +7,9 @@ analysed so that SQLite weighs both.
 Not on PostgreSQL: the same index there sent the plan of the target roll-up's hand-written
 SQL into a 9.5 s loop and gained the product's one-pass reads less (targets 0007)."""
 
-from typing import Any
-
 from django.db import migrations
+
+from salesops.core.migration_sql import VendorSQL
 
 INDEX = (
     "CREATE INDEX kpi_opp_closed ON crm_opportunity"
@@ -17,18 +17,7 @@ INDEX = (
 )
 
 
-def create(apps: Any, schema_editor: Any) -> None:
-    if schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute(INDEX)
-        schema_editor.execute("ANALYZE crm_opportunity")
-
-
-def drop(apps: Any, schema_editor: Any) -> None:
-    if schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute("DROP INDEX kpi_opp_closed")
-
-
 class Migration(migrations.Migration):
     dependencies = [("targets", "0007_kpi_deal_owner_index_postgresql")]
 
-    operations = [migrations.RunPython(create, drop, hints={"schema": True})]
+    operations = [VendorSQL("sqlite", [INDEX, "ANALYZE crm_opportunity"], ["DROP INDEX kpi_opp_closed"])]
