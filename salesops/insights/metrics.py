@@ -37,6 +37,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from salesops.core import shared_reads
 from salesops.core.localtime import Elapsed, date_start, local_date, local_trunc, week_index
 from salesops.core.money import CENT, ZERO
 from salesops.core.periods import Period, between
@@ -340,7 +341,7 @@ def figure_of(key: str, grouped_parts: Iterable[Parts], defs: dict[str, Any]) ->
 def grouped(qs: QuerySet, keys: list[str], aggs: dict[str, Any]) -> dict[tuple[Any, ...], Parts]:
     """Parts per distinct value of the key annotations (one query)."""
     result: dict[tuple[Any, ...], Parts] = {}
-    for row in qs.order_by().values(*keys).annotate(**aggs):
+    for row in shared_reads.rows(qs.order_by().values(*keys).annotate(**aggs)):
         put(result, tuple(row[k] for k in keys), _clean(row))
     return result
 

@@ -19,6 +19,8 @@ from typing import Any
 from django.apps import apps
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
+from salesops.core import shared_reads
+
 ONE_DAY = timedelta(days=1)
 
 
@@ -84,7 +86,12 @@ def _user_stints(user: int, rows: list[tuple[date, date | None, int]], current: 
 
 
 def stints(start: date, end: date) -> Stints:
-    """Every person's stints from `start` to `end` (two queries, whatever the record count)."""
+    """Every person's stints from `start` to `end` (two queries, whatever the record count;
+    read once per shared-reads scope, as a page's parts all ask for them)."""
+    return shared_reads.once(("stints", start, end), lambda: _read_stints(start, end))
+
+
+def _read_stints(start: date, end: date) -> Stints:
     assignment = apps.get_model("org.Assignment")
     user = apps.get_model("org.User")
     rows: dict[int, list[tuple[date, date | None, int]]] = defaultdict(list)

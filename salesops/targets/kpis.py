@@ -33,7 +33,7 @@ from django.db.models.functions import Trunc
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from salesops.core import idlists
+from salesops.core import idlists, shared_reads
 from salesops.core.literal import Literal
 from salesops.core.localtime import Elapsed, local_date, local_trunc
 from salesops.core.money import CENT
@@ -347,7 +347,8 @@ def _grouped_rows(
         expr = local_trunc(kpi.date_field, bucket) if aware else Trunc(kpi.date_field, bucket)
         qs = qs.annotate(kpi_bucket=expr)
         keys.append("kpi_bucket")
-    return idlists.kept(qs.order_by().values(*keys).annotate(**aggregates(kpi)), "kpi_owner", keep)
+    grouped = shared_reads.rows(qs.order_by().values(*keys).annotate(**aggregates(kpi)))
+    return idlists.kept(grouped, "kpi_owner", keep)
 
 
 def _parts(row: dict[str, Any]) -> Components:

@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from salesops.core import shared_reads
 from salesops.core.periods import Period, between
 from salesops.crm.models import Activity
 from salesops.insights import metrics
@@ -81,6 +82,7 @@ def person_targets(lens: Lens) -> list[Target]:
     return attach(qs.order_by("kpi__kind", "kpi__order"), lens.today)
 
 
+@shared_reads.scope
 def rep_dashboard(lens: Lens, now: datetime | None = None) -> dict[str, Any]:
     """One person's standing: figures, targets and pace, pipeline by stage, what is due, and
     their alerts."""
@@ -167,6 +169,7 @@ def coverage(weighted: Decimal, target: Any) -> dict[str, Any]:
     }
 
 
+@shared_reads.scope
 def team_dashboard(lens: Lens) -> dict[str, Any]:
     """A unit's standing: figures, attainment table, leaderboard, funnel, activity volume per
     person per week, deals at risk and who is due for coaching."""

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from salesops.core import shared_reads
 from salesops.core.money import ZERO
 from salesops.core.periods import Period
 from salesops.crm.models import Opportunity
@@ -301,6 +302,7 @@ def may_adjust(lens: Lens) -> bool:
     return lens.unit is not None and led_units(lens.actor).filter(pk=lens.unit.pk).exists()
 
 
+@shared_reads.scope
 def forecast_page(lens: Lens) -> dict[str, Any]:
     """Everything the forecast page shows."""
     kpi = metrics.kpi_definitions(["won_revenue"])["won_revenue"]

@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.lookups import GreaterThan
 
+from salesops.core import shared_reads
 from salesops.core.money import CENT, ZERO
 from salesops.core.periods import between
 from salesops.crm.models import Opportunity, Stage, StageHistory, StagesReached
@@ -275,6 +276,7 @@ def trend(lens: Lens, defs: dict[str, Any], months: int = 12) -> list[dict[str, 
     return rows
 
 
+@shared_reads.scope
 def funnel_page(lens: Lens, dim: str) -> dict[str, Any]:
     """Everything the funnel page shows. The window's closed deals and today's open deals are
     each read once for the headline, the breakdown, the lost reasons and the stage table

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from salesops.core import shared_reads
 from salesops.core.money import ZERO
 from salesops.insights import metrics
 from salesops.insights.lens import Lens, Window, people, unit_paths
@@ -139,6 +140,7 @@ def _headcounts(lens: Lens, units: list[OrgUnit]) -> dict[int, int]:
     return {u.pk: sum(1 for p in paths if p.startswith(u.path)) for u in units}
 
 
+@shared_reads.scope
 def manager_rows(lens: Lens, sort: str = "name") -> list[ManagerRow]:
     """One row per managed unit under the lens's unit, sorted."""
     if lens.unit is None:

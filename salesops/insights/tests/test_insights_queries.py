@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from salesops.core import idlists
 from salesops.insights.services.alerts import alert_scan
 from salesops.insights.services.forecast import forecast_snapshot_take
 from salesops.insights.tests import support as make
@@ -100,3 +101,36 @@ def test_every_page_runs_the_same_queries_for_a_small_and_a_large_team(
 
     assert large == small
     assert max(small.values()) < 60
+
+
+def _repeated(client: Any, url: str, params: dict[str, Any]) -> list[str]:
+    """The statements over sales records or the assignment history a page made more than once."""
+    client.get(url, params)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url, params).status_code == 200, url
+    statements = [q["sql"] for q in ctx.captured_queries]
+    read = [s for s in statements if any(t in s for t in ("crm_", "org_assignment"))]
+    return sorted({s[:200] for s in read if read.count(s) > 1})
+
+
+def test_no_dashboard_reads_the_same_records_twice(
+    client_for: Any, cast: Any, monkeypatch: Any
+) -> None:
+    """The team table and the dashboard both need the people's won revenue, and the unit's
+    target and every figure need who was in which unit: within a page each is read once
+    (core.shared_reads). Owner lists are applied as in a large company (idlists)."""
+    monkeypatch.setattr(idlists, "FEW", 1)
+    make.ensure_reference()
+    month = make.Period.containing("month", make.today())
+    for person in (cast.rep, cast.peer_rep):
+        _records(person, month)
+    for unit in ("acme", "north"):
+        make.target("won_revenue", cast.units[unit], month, "9000.00")
+    Assignment.objects.create(user=cast.peer_rep, unit=cast.units["north"], position="rep",
+                              start=month.start + timedelta(days=3))  # fmt: skip
+    north = cast.units["north"]
+    for who, route, extra in [*PAGES, ("director", "insights:team", {})]:
+        params = {"period": month.key, **extra}
+        if who == "manager":
+            params["unit"] = north.pk
+        assert _repeated(client_for(who), reverse(route), params) == [], (who, route)

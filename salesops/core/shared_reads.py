@@ -1,0 +1,76 @@
+"""Reads a page makes more than once, made once.
+
+A dashboard is put together from parts that each read what they need: the team table reads the
+people's won revenue for their targets, the dashboard reads the same won revenue for its
+figures, and both read who was in which unit over the period. When two parts issue the very
+same grouped read, the second one is answered from the first.
+
+The sharing is limited to a *scope*: a read-only selector decorated with `@scope` (a page's
+data). Inside it, `rows(qs)` keeps the rows of a grouped `values()` query under its SQL and
+parameters, and `once(key, compute)` keeps any other computed read (the stints of a window).
+Nothing is kept outside a scope or after it ends, so a write can never be hidden by a kept read:
+the selectors that open a scope do not write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.core.exceptions import EmptyResultSet
+from django.db.models import QuerySet
+
+_KEPT: ContextVar[dict[Any, Any] | None] = ContextVar("salesops_shared_reads", default=None)
+
+F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+
+
+def scope(func: F) -> F:
+    """Decorate a read-only selector: the same reads within one call are made once (a scope
+    opened inside another one joins it)."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if _KEPT.get() is not None:
+            return func(*args, **kwargs)
+        token = _KEPT.set({})
+        try:
+            return func(*args, **kwargs)
+        finally:
+            _KEPT.reset(token)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def active() -> bool:
+    return _KEPT.get() is not None
+
+
+def once(key: Any, compute: Callable[[], T]) -> T:
+    """`compute()`, made once per scope for `key` (every time outside a scope)."""
+    kept = _KEPT.get()
+    if kept is None:
+        return compute()
+    if key not in kept:
+        kept[key] = compute()
+    return kept[key]  # type: ignore[no-any-return]
+
+
+def rows(qs: QuerySet) -> Iterable[Any]:
+    """The rows of a `values()` query, read once per scope for its SQL and parameters. The rows
+    are shared: callers read them and do not change them."""
+    if _KEPT.get() is None:
+        return qs
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:  # a filter nothing can meet (an empty id list): no rows
+        return []
+    key = ("rows", qs.db, sql, tuple(params))
+    try:
+        hash(key)
+    except TypeError:  # a parameter that is a list (an array): read it as it comes
+        return list(qs)
+    return once(key, lambda: list(qs))
