@@ -28,8 +28,8 @@ def test_manager_sees_own_region_switches_language_and_signs_out(page: Any, demo
     assert tree.locator("[data-unit=south]").count() == 0
     assert tree.locator("[data-unit=hq]").count() == 0
     shot(page, "org-tree-manager-zh")
-    page.select_option("[data-testid=language-select]", "en")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the select submits its form: wait for the new page
+        page.select_option("[data-testid=language-select]", "en")
     assert page.locator("h2.page-title").inner_text() == "Organisation"
     shot(page, "org-tree-manager-en")
     page.click("[data-testid=user-name]")
