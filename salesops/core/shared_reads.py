@@ -46,6 +46,7 @@ def scope(func: F) -> F:
 
 
 def active() -> bool:
+    """Whether a scope is open (reads are being kept)."""
     return _KEPT.get() is not None
 
 
