@@ -109,15 +109,21 @@ class Period:
         return ((today - self.start).days + 1) / self.days
 
 
-@lru_cache(maxsize=4096)
 def between(kind: str, start: date, end: date) -> list[Period]:
-    """The periods of a kind that overlap the days start..end, in order."""
+    """The periods of a kind that overlap the days start..end, in order (a new list: the
+    computed periods are kept, the caller may change its copy)."""
+    return list(_between(kind, start, end))
+
+
+@lru_cache(maxsize=4096)
+def _between(kind: str, start: date, end: date) -> tuple[Period, ...]:
     found, cursor = [], Period.containing(kind, start)
     while cursor.start <= end:
         found.append(cursor)
         cursor = cursor.next()
-    return found
+    return tuple(found)
 
 
+@lru_cache(maxsize=4096)
 def _parse(key: str) -> Period:
     return Period._parse(key)

@@ -113,6 +113,8 @@ def _read_stints(start: date, end: date) -> Stints:
 
 
 def _day_range(field: str, aware: bool, first: date, last: date) -> Q:
+    """Records whose `field` (a datetime when `aware`, else a date) falls on local days
+    [first, last]."""
     if aware:
         from salesops.targets.kpis import local_bounds
 

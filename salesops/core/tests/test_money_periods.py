@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from salesops.core.money import MoneyField, to_money
-from salesops.core.periods import Period
+from salesops.core.periods import Period, between
 
 
 def test_to_money_keeps_two_places_and_refuses_rounding() -> None:
@@ -59,3 +59,13 @@ def test_period_parse_rejects_nonsense() -> None:
     for bad in ("2026-13", "2026-Q5", "26", "last month"):
         with pytest.raises(ValueError):
             Period.parse(bad)
+
+
+def test_periods_between_are_computed_once_and_each_caller_gets_its_own_list() -> None:
+    first = between("month", date(2026, 1, 15), date(2026, 3, 2))
+    assert [p.key for p in first] == ["2026-01", "2026-02", "2026-03"]
+    first.append(Period.parse("2030-01"))  # a caller changing its list changes no other
+    again = between("month", date(2026, 1, 15), date(2026, 3, 2))
+    assert [p.key for p in again] == ["2026-01", "2026-02", "2026-03"]
+    assert again[0] is first[0]  # the periods themselves are kept
+    assert Period.parse("2026-Q2") is Period.parse("2026-Q2")  # parsed keys are kept too
