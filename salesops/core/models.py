@@ -37,7 +37,7 @@ class AuditEntry(models.Model):
         related_name="+",
     )
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
-    object_type = models.CharField(_("object type"), max_length=100, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=100)  # indexed with the id
     object_id = models.CharField(_("object id"), max_length=64)
     object_repr = models.CharField(_("object"), max_length=200)
     changes = models.JSONField(_("changes"), default=dict)

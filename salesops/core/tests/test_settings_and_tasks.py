@@ -37,12 +37,14 @@ def test_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db
-def test_sqlite_runs_in_wal_mode_with_immediate_transactions() -> None:
+def test_sqlite_runs_in_wal_mode_with_immediate_transactions_and_a_large_page_cache() -> None:
     if connection.vendor != "sqlite":
         pytest.skip("SQLite-only setting; this run is on " + connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA foreign_keys")
         assert cursor.fetchone()[0] == 1
+        cursor.execute("PRAGMA cache_size")  # KiB when negative: 64 MiB, not the 2 MiB default
+        assert cursor.fetchone()[0] == -65536
     assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
     assert connection.settings_dict["OPTIONS"]["timeout"] == 20
     assert "journal_mode=WAL" in connection.settings_dict["OPTIONS"]["init_command"]

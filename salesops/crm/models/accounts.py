@@ -52,7 +52,7 @@ class Customer(TimeStamped):
         DORMANT = "dormant", _("Dormant")
         LOST = "lost", _("Lost")
 
-    name = models.CharField(_("name"), max_length=200, db_index=True)
+    name = models.CharField(_("name"), max_length=200)  # indexed in Meta (sort by name)
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.ENTERPRISE)
     industry = models.CharField(_("industry"), max_length=60, blank=True)
     size = models.CharField(_("size"), max_length=10, choices=Size.choices, blank=True)
@@ -71,13 +71,15 @@ class Customer(TimeStamped):
         blank=True,
         on_delete=models.PROTECT,
         related_name="customers",
+        db_index=False,  # the (owner, tier) index in Meta serves every look-up by owner
     )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PROSPECT
     )
     tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, default=Tier.GENERAL)
-    tax_number = models.CharField(_("tax number"), max_length=40, blank=True, db_index=True)
-    phone = models.CharField(_("phone"), max_length=30, blank=True, db_index=True)
+    # searched by substring: trigram indexes on PostgreSQL (0004), the text index on SQLite
+    tax_number = models.CharField(_("tax number"), max_length=40, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     partner = models.ForeignKey(
         "crm.Partner",
@@ -101,6 +103,7 @@ class Customer(TimeStamped):
     class Meta:
         ordering = ["name"]
         indexes = [
+            models.Index(fields=["name"], name="crm_customer_name_idx"),
             models.Index(fields=["owner", "tier"]),
             models.Index(fields=["tier", "last_contact_at"]),
         ]
