@@ -16,13 +16,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from enum import Enum
-from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
+from json.encoder import (  # type: ignore[attr-defined]
+    encode_basestring,
+    encode_basestring_ascii,
+)
 from types import TracebackType
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,6 +57,10 @@ class NewCustomers:
         self.free_text = {f.attname for f in self.fields if type(f) is models.CharField
                           and not f.choices}  # fmt: skip
         self.members: dict[tuple[str, Any], str] = {}
+        # PostgreSQL stores jsonb, the same value whether a character comes as itself or as a
+        # \u escape; as itself its parser has less to do. SQLite keeps the text Django writes.
+        pg = connection.vendor == "postgresql"
+        self.encode = encode_basestring if pg else encode_basestring_ascii
         self.stream = RowStream(Customer, self.columns, count=count)
         self.waiting: list[list[Any]] = []  # rows added before start()
         self.audits: list[tuple[str, str, str]] = []  # name, changes before and after the id
@@ -94,10 +101,10 @@ class NewCustomers:
             self.waiting.append(values)
 
     def _member(self, key: str, value: Any) -> str:
-        """One `"field": [null, value]` of a creation entry as json.dumps writes it: free text
-        encoded on each row, anything else (choices, ids, the import's time) once per value."""
+        """One `"field": [null, value]` of a creation entry as json.dumps writes it (see
+        `encode`): free text encoded on each row, anything else (choices, ids, the import's time) once per value."""
         if key in self.free_text:
-            return f'"{key}": [null, {encode_basestring_ascii(value)}]'
+            return f'"{key}": [null, {self.encode(value)}]'
         member = self.members.get((key, value))
         if member is None:
             shown = value.isoformat() if key in self.dates else value

@@ -183,6 +183,23 @@ def test_audit_changes_are_the_text_django_writes(cast: Any, east: Any) -> None:
         assert stored == json.dumps(diff({}, snapshot(imported)))
 
 
+def test_audit_changes_keep_text_beyond_ascii(cast: Any, east: Any) -> None:
+    # given a customer imported with Chinese text (PostgreSQL is sent the characters as they
+    # are, SQLite the \u escapes Django writes)
+    text = "Name,Tax number,Phone,Address\n杭州华辰科技,T-9,021-9,\"西湖区 \"\"一号\"\"\"\n"
+    CustomerImporter(cast.manager).run(rows(text))
+    imported = Customer.objects.get(name="杭州华辰科技")
+    entry = AuditEntry.objects.get(object_type="crm.customer", object_id=str(imported.pk))
+    # then the entry reads back as the service's, quotes and all
+    assert entry.changes == diff({}, snapshot(imported))
+    assert entry.changes["address"] == [None, '西湖区 "一号"']
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT changes FROM core_auditentry WHERE id = %s", [entry.pk])
+        stored = cursor.fetchone()[0]
+    if connection.vendor == "sqlite":
+        assert stored == json.dumps(diff({}, snapshot(imported)))
+
+
 def test_new_rows_around_a_matched_one_are_created_in_file_order(cast: Any) -> None:
     # a new row, then a row that updates an existing customer, then another new row
     old = customer(cast.rep, name="Old Co", tax_number="T-1", phone="021-1")
