@@ -102,7 +102,8 @@ class NewCustomers:
 
     def _member(self, key: str, value: Any) -> str:
         """One `"field": [null, value]` of a creation entry as json.dumps writes it (see
-        `encode`): free text encoded on each row, anything else (choices, ids, the import's time) once per value."""
+        `encode`): free text encoded on each row, anything else (choices, ids, the import's
+        time) once per value."""
         if key in self.free_text:
             return f'"{key}": [null, {self.encode(value)}]'
         member = self.members.get((key, value))

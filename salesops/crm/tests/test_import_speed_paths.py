@@ -186,7 +186,7 @@ def test_audit_changes_are_the_text_django_writes(cast: Any, east: Any) -> None:
 def test_audit_changes_keep_text_beyond_ascii(cast: Any, east: Any) -> None:
     # given a customer imported with Chinese text (PostgreSQL is sent the characters as they
     # are, SQLite the \u escapes Django writes)
-    text = "Name,Tax number,Phone,Address\n杭州华辰科技,T-9,021-9,\"西湖区 \"\"一号\"\"\"\n"
+    text = 'Name,Tax number,Phone,Address\n杭州华辰科技,T-9,021-9,"西湖区 ""一号"""\n'
     CustomerImporter(cast.manager).run(rows(text))
     imported = Customer.objects.get(name="杭州华辰科技")
     entry = AuditEntry.objects.get(object_type="crm.customer", object_id=str(imported.pk))

@@ -152,3 +152,68 @@ def test_my_activities_lists_what_was_done_in_the_last_two_weeks_latest_first(ca
     make.planned(cast.rep, acme, subject="Still planned", days=-2)
     mine = selectors.my_activities(actor=User.objects.get(pk=cast.rep.pk), now=now)
     assert [a.subject for a in mine["done"]] == ["One day", "Three days"]
+
+
+def _items_of(owner: Any, deal: Opportunity, n: int, start: int) -> None:
+    """n activities of each kind the page lists: overdue, today, upcoming and done."""
+    now = timezone.now()
+    for k in range(start, start + n):
+        for subject, days in ((f"Overdue {k}", -2), (f"Upcoming {k}", 3)):
+            services.activity_log(actor=owner, kind=Activity.Kind.VISIT, subject=subject,
+                                  customer=deal.customer, opportunity=deal,
+                                  due_at=now + timedelta(days=days))  # fmt: skip
+        services.activity_log(actor=owner, kind=Activity.Kind.CALL, subject=f"Done {k}",
+                              customer=deal.customer, opportunity=deal, outcome=f"Outcome {k}",
+                              done_at=now - timedelta(days=1))  # fmt: skip
+
+
+def test_my_activities_page_reads_only_what_its_items_show_in_a_fixed_number_of_queries(
+    cast: Any, client_for: Any
+) -> None:
+    # given a rep with planned and done work on a deal, and a supervisor who sees it overdue
+    deal = _deal(cast.rep, "Visible deal", "100.00", 10)
+    _items_of(cast.rep, deal, 2, 0)
+    rep_page = _get(client_for, "rep", reverse("crm:my_activities"))
+    lead_page = _get(client_for, "supervisor", reverse("crm:my_activities"))
+    # when there is three times as much work
+    _items_of(cast.rep, deal, 4, 2)
+    more = _get(client_for, "rep", reverse("crm:my_activities"))
+    more_lead = _get(client_for, "supervisor", reverse("crm:my_activities"))
+    # then the pages issue the same queries (nothing is loaded per item) and show every item
+    # with its owner, customer, deal and outcome
+    assert len(more.queries) == len(rep_page.queries)
+    assert len(more_lead.queries) == len(lead_page.queries)
+    html = more.content.decode()
+    for k in range(6):
+        assert f"Overdue {k}" in html and f"Upcoming {k}" in html and f"Done {k}" in html
+        assert f"Outcome {k}" in html
+    assert "Visible deal customer" in html and "Visible deal" in html and "Rep" in html
+    team = more_lead.content.decode()
+    assert "Overdue 5" in team and "Upcoming 5" not in team and "Rep" in team
+
+
+def test_the_deal_list_reads_only_its_columns_in_a_fixed_number_of_queries(
+    cast: Any, client_for: Any
+) -> None:
+    # given a few open deals, one with a slipped close date
+    for k in range(2):
+        _deal(cast.rep, f"Deal {k}", f"{k + 1}00.00", 20, expected_close=date(2031, 1, 1 + k))
+    first = _get(client_for, "supervisor", reverse("crm:opportunity_list"), sort="-amount")
+    # when there are four times as many
+    for k in range(2, 8):
+        _deal(cast.peer_rep, f"Deal {k}", f"{k + 1}00.00", 20, expected_close=date(2031, 1, 1 + k))
+    slipped = Opportunity.objects.get(name="Deal 7")
+    Opportunity.objects.filter(pk=slipped.pk).update(close_date_changes=3)
+    page = _get(client_for, "supervisor", reverse("crm:opportunity_list"), sort="-amount")
+    # then the page issues the same queries (nothing is loaded per row) and shows every column
+    assert len(page.queries) == len(first.queries)
+    html = page.content.decode()
+    rows = html[html.index('data-testid="opportunities"') :]
+    for k in range(8):
+        assert f"Deal {k}</a>" in rows and f"Deal {k} customer" in rows
+        assert f"2031-01-0{k + 1}" in rows
+    assert "800.00" in rows and "160.00" in rows  # amount and weighted (20 %) of Deal 7
+    assert "Peer Rep" in rows and "Rep" in rows and "bg-orange-lt" in rows  # owner, slips
+    stage = Opportunity.objects.select_related("stage").get(pk=slipped.pk).stage.name
+    tier = Opportunity.objects.select_related("customer").get(pk=slipped.pk).customer
+    assert stage in rows and str(tier.get_tier_display()) in rows
