@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_UP
 from functools import partial
 from typing import Any
 
+from django.db import connections
 from django.db.models import (
     Case,
     Count,
@@ -276,7 +277,23 @@ def stays(lens: Lens, start: date, end: date, *, by_owner: bool = True) -> Query
     if not by_owner and _counts_all(lens, "left_at", True, start, end):
         return qs
     qs = qs.annotate(kpi_owner=F("opportunity__owner"), kpi_day=local_date("left_at"))
-    return _narrow(qs, lens, "left_at", True, start, end)
+    return _of_owners(_narrow(qs, lens, "left_at", True, start, end), lens, start, end)
+
+
+def _of_owners(qs: QuerySet[StageHistory], lens: Lens, start: date, end: date
+               ) -> QuerySet[StageHistory]:  # fmt: skip
+    """On SQLite, stays of a unit's subtree (at most half the company) also filtered by their
+    deal among the deals of the people who were in it: SQLite then reads only those stays (by
+    the deals' index) instead of looking up the deal of every stay in the window to learn its
+    owner (a region's quarter at scale M: 2.7 → 1.0 s). PostgreSQL joins the two by hash
+    either way, and the extra filter only costs it time."""
+    if lens.person is not None or lens.unit is None or connections[qs.db].vendor != "sqlite":
+        return qs
+    info = stints_for(lens, start, end)
+    owners = attribution.owners_in_units(info, _subtree_ids(lens, lens.unit))
+    if len(owners) * 2 > len(info.by_user):  # most of the company: the filter would not narrow
+        return qs
+    return qs.filter(opportunity__in=Opportunity.objects.filter(owner__in=owners).values("pk"))
 
 
 def _counts_all(lens: Lens, field: str, aware: bool, start: date, end: date) -> bool:

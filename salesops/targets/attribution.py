@@ -144,6 +144,12 @@ def in_units_q(info: Stints, units: set[int], field: str | None, aware: bool) ->
     return Q(kpi_owner__in=whole) | parts
 
 
+def owners_in_units(info: Stints, units: set[int]) -> list[int]:
+    """The people who were in one of `units` at some time in the window: the only owners whose
+    records in_units_q can keep."""
+    return [uid for uid, found in info.by_user.items() if any(s.unit in units for s in found)]
+
+
 def with_stint(qs: QuerySet, info: Stints, field: str, aware: bool) -> QuerySet:
     """Annotate kpi_stint: which of the owner's stints the record falls in (0 for people who
     stayed in one unit over the window)."""

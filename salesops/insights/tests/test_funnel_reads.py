@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from salesops.insights import metrics
 from salesops.insights.lens import Window
@@ -126,3 +127,36 @@ def test_a_long_breakdown_lists_the_most_won_first_and_all_on_request(
                                                      "table": "breakdown"})  # fmt: skip
     lines = b"".join(export.streaming_content).decode("utf-8-sig").strip().splitlines()
     assert len(lines) == 1 + 3  # the header and every person
+
+
+def _stays(lens: Any, start: Any, end: Any) -> list[tuple[Any, ...]]:
+    rows = metrics.stays(lens, start, end).values_list("pk", "kpi_owner", "kpi_stint", "duration")
+    return sorted(rows)
+
+
+def test_a_units_stays_filtered_by_its_peoples_deals_are_the_same_stays(
+    cast: Any, history: History, monkeypatch: Any
+) -> None:
+    # given stays ending in the month, among them the person's who changed team on the 20th:
+    # one before (in their old team), one after (in s1)
+    start, end = history.month.start, history.month.end
+    for opened, left in ((2, 8), (15, 25)):
+        make.deal(cast.peer_rep, "10.00", stage_code="need",
+                  created=make.local(start.replace(day=opened)),
+                  entered=make.local(start.replace(day=left)))  # fmt: skip
+    director, window = cast.users["director"], Window.of(history.month)
+    lenses = {u: make.lens(director, window, unit=cast.units[u]) for u in ("north", "s1", "acme")}
+    prefiltered = {u: _stays(lens, start, end) for u, lens in lenses.items()}
+    sql = {u: str(metrics.stays(lens, start, end).query) for u, lens in lenses.items()}
+    # when the stays are read without the filter by the unit's people's deals
+    monkeypatch.setattr(metrics, "_of_owners", lambda qs, *_args: qs)
+    plain = {u: _stays(lens, start, end) for u, lens in lenses.items()}
+    # then they are the same stays, and SQLite (only) was given the filter for a part of the
+    # company (not for the whole of it, which it would not narrow)
+    assert prefiltered == plain
+    moved = {u: [row for row in rows if row[1] == cast.peer_rep.pk] for u, rows in plain.items()}
+    assert 0 < len(moved["s1"]) < len(moved["acme"])  # the moved person's stays on both sides
+    assert plain["north"] and len(plain["acme"]) > len(plain["north"])
+    for unit, text in sql.items():
+        filtered = '"crm_stagehistory"."opportunity_id" IN (SELECT' in text
+        assert filtered == (connection.vendor == "sqlite" and unit != "acme"), unit
