@@ -5,7 +5,7 @@ which plain text, numbers and ids do not need. `RowStream` takes the rows one at
 its caller goes on working: on PostgreSQL they go into one COPY that is sent as it is written,
 so the server inserts them and maintains the table's indexes while Python validates the next
 rows (two cores busy instead of one after the other); on SQLite they are inserted in batches,
-hundreds of rows per INSERT statement. `insert_rows` is the same for a list.
+up to thousands of rows per INSERT statement. `insert_rows` is the same for a list.
 
 New ids, when asked for: on PostgreSQL drawn from the table's sequence before the COPY (one
 query; ids a caller reserves but does not use are gaps, as a rolled-back insert leaves); on
@@ -27,7 +27,11 @@ from django.db.models import Model
 from django.db.transaction import TransactionManagementError
 
 BATCH = 10_000  # SQLite rows kept before they are inserted
-STATEMENT_ROWS = 500  # SQLite rows per INSERT statement (at most)
+# SQLite rows per INSERT statement, at most: the parameter limit (32,766 by default) is what
+# usually decides, e.g. 1,927 rows of a customer's 17 columns. Fewer, larger statements: each
+# one costs a parse, and the text index's triggers (crm 0007) flush once per statement (100k
+# customers at scale M: ~0.45 s less than with 500 rows per statement).
+STATEMENT_ROWS = 5000
 PLAIN_FIELDS = (models.CharField, models.TextField, models.ForeignKey, models.BooleanField)
 
 

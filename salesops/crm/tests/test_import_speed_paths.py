@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from salesops.core import bulk
 from salesops.core.audit import diff, snapshot
 from salesops.core.bulk import insert_rows
 from salesops.core.imports import read_table
@@ -213,3 +214,25 @@ def test_new_rows_around_a_matched_one_are_created_in_file_order(cast: Any) -> N
     assert sorted(created.values_list("object_id", flat=True)) == sorted(
         [str(first.pk), str(last.pk)]
     )
+
+
+def test_insert_rows_numbers_rows_across_statements_and_batches(
+    cast: Any, monkeypatch: Any
+) -> None:
+    # given SQLite statements of 2 rows and batches of 5 (a large import's thousands, shrunk)
+    monkeypatch.setattr(bulk, "STATEMENT_ROWS", 2)
+    monkeypatch.setattr(bulk, "BATCH", 5)
+    now = timezone.now()
+    columns = ["at", "actor", "action", "object_type", "object_id", "object_repr", "changes",
+               "reason"]  # fmt: skip
+    ids = insert_rows(
+        AuditEntry, columns,
+        [[now, cast.rep.pk, "create", "test.split", str(n), f"Row {n}", {"n": n}, ""]
+         for n in range(12)],
+    )  # fmt: skip
+    # then every row is stored once, and the ids come back in row order
+    saved = {e.pk: e for e in AuditEntry.objects.filter(object_type="test.split")}
+    assert len(saved) == 12 and len(ids) == 12
+    assert [(saved[pk].object_id, saved[pk].changes) for pk in ids] == [
+        (str(n), {"n": n}) for n in range(12)
+    ]
