@@ -25,7 +25,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
-from django.db import connection, models
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -57,11 +57,10 @@ class NewCustomers:
         self.free_text = {f.attname for f in self.fields if type(f) is models.CharField
                           and not f.choices}  # fmt: skip
         self.members: dict[tuple[str, Any], str] = {}
+        self.stream = RowStream(Customer, self.columns, count=count)
         # PostgreSQL stores jsonb, the same value whether a character comes as itself or as a
         # \u escape; as itself its parser has less to do. SQLite keeps the text Django writes.
-        pg = connection.vendor == "postgresql"
-        self.encode = encode_basestring if pg else encode_basestring_ascii
-        self.stream = RowStream(Customer, self.columns, count=count)
+        self.encode = encode_basestring if self.stream.pg else encode_basestring_ascii
         self.waiting: list[list[Any]] = []  # rows added before start()
         self.audits: list[tuple[str, str, str]] = []  # name, changes before and after the id
         self.started = False

@@ -32,7 +32,10 @@ SQL = [
     f"INSERT INTO {TABLE}({TABLE}) VALUES ('rebuild')",
 ]
 
-DROP = [*(f"DROP TRIGGER {TABLE}_{op}" for op in ("insert", "delete", "update")), f"DROP TABLE {TABLE}"]
+DROP = [
+    *(f"DROP TRIGGER {TABLE}_{op}" for op in ("insert", "delete", "update")),
+    f"DROP TABLE {TABLE}",
+]
 
 
 class Migration(migrations.Migration):

@@ -21,4 +21,6 @@ INDEX = (
 class Migration(migrations.Migration):
     dependencies = [("targets", "0005_kpi_activity_owner_index")]
 
-    operations = [VendorSQL("sqlite", [INDEX, "ANALYZE crm_opportunity"], ["DROP INDEX kpi_opp_owner_closed"])]
+    operations = [
+        VendorSQL("sqlite", [INDEX, "ANALYZE crm_opportunity"], ["DROP INDEX kpi_opp_owner_closed"])
+    ]

@@ -20,4 +20,6 @@ INDEX = (
 class Migration(migrations.Migration):
     dependencies = [("targets", "0007_kpi_deal_owner_index_postgresql")]
 
-    operations = [VendorSQL("sqlite", [INDEX, "ANALYZE crm_opportunity"], ["DROP INDEX kpi_opp_closed"])]
+    operations = [
+        VendorSQL("sqlite", [INDEX, "ANALYZE crm_opportunity"], ["DROP INDEX kpi_opp_closed"])
+    ]
