@@ -29,7 +29,7 @@ _STARTS = {
 
 
 @cache
-def _fixed_offset_minutes(tz: tzinfo) -> int | None:
+def fixed_offset_minutes(tz: tzinfo) -> int | None:
     """The zone's UTC offset in minutes when it has not changed for years (else None)."""
     now = datetime(2026, 1, 1)
     offsets = {tz.utcoffset(now - timedelta(days=days)) for days in range(0, 366 * 12, 30)}
@@ -42,7 +42,7 @@ def _fixed_offset_minutes(tz: tzinfo) -> int | None:
 def _sqlite_minutes() -> int | None:
     if connection.vendor != "sqlite":
         return None
-    return _fixed_offset_minutes(timezone.get_default_timezone())
+    return fixed_offset_minutes(timezone.get_default_timezone())
 
 
 class _LocalStart(Func):

@@ -47,7 +47,7 @@ from salesops.crm.selectors.sales import weighted_amount
 from salesops.crm.selectors.stages import of_stage_kind
 from salesops.insights.lens import Lens, subtree
 from salesops.org.models import OrgUnit
-from salesops.targets import attribution, kpi_batch, kpis
+from salesops.targets import attribution, kpi_batch, kpis, rollups
 from salesops.targets.catalogue import BUILTIN, definition
 from salesops.targets.models import KpiDefinition
 
@@ -336,6 +336,15 @@ def figure(
     kpi = None
     if metric.kpi:
         kpi = (defs or {}).get(metric.kpi) or kpi_definitions([metric.kpi])[metric.kpi]
+    if qs is None and kpi is not None:
+        w = lens.window
+        months = between("month", w.start, w.end)
+        rolled = _monthly(lens, [kpi], "month", months, w.start, w.end)
+        if rolled is not None:
+            parts = _clean(dict.fromkeys(aggregates(metric, kpi)))  # zeros, as for no records
+            for got in rolled[kpi.code].values():
+                parts = add(parts, got)
+            return {"metric": metric, "value": value(metric, parts, kpi), "parts": parts}
     qs = records(lens, metric, kpi) if qs is None else qs
     parts = _clean(qs.order_by().aggregate(**aggregates(metric, kpi)))
     return {"metric": metric, "value": value(metric, parts, kpi), "parts": parts}
@@ -464,21 +473,91 @@ def kpis_by_bucket(
     revenue and win rate, in one query grouped by bucket, each KPI's parts from its own
     filtered aggregates; a KPI alone in its group as by_bucket."""
     periods, found = between(kind, start, end), {}
+    rolled = _monthly(lens, defs, kind, periods, start, end)
+    if rolled is not None:
+        return rolled
     for group in kpi_batch.by_scan(defs):
         if len(group) == 1 or len(periods) > MAX_RANGES:
             for kpi in group:
                 found[kpi.code] = by_bucket(dated(lens, kpi, start, end), kpi, kind, start, end)
             continue
-        qs = dated_together(lens, group, start, end)
-        qs = qs.annotate(kpi_bucket=_bucket_index(group[0], kind, periods))
-        rows: dict[str, dict[tuple[Any, ...], Parts]] = {k.code: {} for k in group}
-        for row in qs.order_by().values("kpi_bucket").annotate(**kpi_batch.aggregates(group)):
-            parts = kpi_batch.split(row, group)
-            for kpi in group:
-                if parts[kpi.code].n:
-                    rows[kpi.code][(periods[row["kpi_bucket"]].key,)] = kpi_parts(kpi, parts)
-        found.update(rows)
+        found.update(_group_by_bucket(dated_together(lens, group, start, end), group, periods))
     return found
+
+
+def _group_by_bucket(qs: QuerySet, group: list[KpiDefinition], periods: list[Period]
+                     ) -> dict[str, dict[tuple[Any, ...], Parts]]:  # fmt: skip
+    """Each KPI's parts per period of records of a group that reads the same rows (one
+    query, each KPI from its own filtered aggregates)."""
+    qs = qs.annotate(kpi_bucket=_bucket_index(group[0], periods[0].kind, periods))
+    rows: dict[str, dict[tuple[Any, ...], Parts]] = {k.code: {} for k in group}
+    for row in qs.order_by().values("kpi_bucket").annotate(**kpi_batch.aggregates(group)):
+        parts = kpi_batch.split(row, group)
+        for kpi in group:
+            if parts[kpi.code].n:
+                rows[kpi.code][(periods[row["kpi_bucket"]].key,)] = kpi_parts(kpi, parts)
+    return rows
+
+
+def _whole_months(kind: str, periods: list[Period], start: date, end: date) -> bool:
+    return kind == "month" and bool(periods) and (periods[0].start, periods[-1].end) == (start, end)
+
+
+def _placement(lens: Lens, months: list[Period], start: date, end: date) -> rollups.Placement:
+    """Which whole months of which owners the lens counts (targets.rollups.place)."""
+    info = stints_for(lens, start, end)
+    whole = lens.unit is None or _counts_all(lens, "closed_at", True, start, end)
+    units = None if whole else _subtree_ids(lens, lens.unit)  # type: ignore[arg-type]
+    person = lens.person.pk if lens.person is not None else None
+    return rollups.place(months, info, units, person)
+
+
+def _split(lens: Lens, group: list[KpiDefinition], where: rollups.Placement,
+           months: list[Period], start: date, end: date) -> QuerySet:  # fmt: skip
+    """The group's records in the months the rollup leaves to the deals (people who changed
+    unit during them), narrowed to the lens as `dated_together`."""
+    source, field = kpis.SOURCES[group[0].source], group[0].date_field
+    split = Q(pk__in=[])
+    for uid, i in where.split:
+        split |= Q(kpi_owner=uid) & kpis.in_range(source, field, months[i].start, months[i].end)
+    return dated_together(lens, group, start, end).filter(split)
+
+
+def _monthly(lens: Lens, defs: Iterable[KpiDefinition], kind: str, periods: list[Period],
+             start: date, end: date) -> dict[str, dict[tuple[Any, ...], Parts]] | None:  # fmt: skip
+    """kpis_by_bucket over whole months from the deals' monthly rollup (targets.rollups),
+    with the months of people who changed unit during them read from the deals; None when
+    the rollup cannot answer."""
+    if not _whole_months(kind, periods, start, end):
+        return None
+    defs = list(defs)
+    where = _placement(lens, periods, start, end)
+    found = rollups.month_parts(lens.actor, defs, periods, where)
+    if found is None or not where.split:
+        return found
+    for group in kpi_batch.by_scan(defs):
+        for code, rows in _group_by_bucket(_split(lens, group, where, periods, start, end),
+                                           group, periods).items():  # fmt: skip
+            for key, parts in rows.items():
+                put(found[code], key, parts)
+    return found
+
+
+def dated_by_owner(lens: Lens, kpi: KpiDefinition, start: date, end: date) -> dict[int, Parts]:
+    """A KPI's parts per owner of the lens's records from start to end (by_owner over
+    `dated`): over whole months from the deals' monthly rollup when it can answer."""
+    months = between("month", start, end)
+    if _whole_months("month", months, start, end):
+        where = _placement(lens, months, start, end)
+        found = rollups.owner_parts(lens.actor, [kpi], months, where)
+        if found is not None:
+            rows = found[kpi.code]
+            if where.split:
+                split = _split(lens, [kpi], where, months, start, end)
+                for owner, parts in by_owner(split, kpi_aggregates(kpi)).items():
+                    put(rows, owner, parts)
+            return rows
+    return by_owner(dated(lens, kpi, start, end), kpi_aggregates(kpi))
 
 
 def kpi_parts(kpi: KpiDefinition, parts: dict[str, kpis.Components]) -> Parts:

@@ -19,7 +19,8 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet, Sum
 
 from salesops.core import idlists
-from salesops.targets import kpis
+from salesops.core.periods import between
+from salesops.targets import kpis, rollups
 from salesops.targets.kpis import SOURCES, Components
 
 
@@ -99,8 +100,15 @@ def people_values(
     `end`: one query per group of KPIs reading the same rows. People without records are left
     out, as `kpis.evaluate` leaves them."""
     values: dict[str, dict[int, Any]] = {}
+    months = between("month", start, end)
+    whole = bool(months) and (months[0].start, months[-1].end) == (start, end)
     for group in by_scan(kpi_list):
-        if len(group) == 1:
+        rolled = rollups.by_owner(group, months, owners) if whole else None
+        if rolled is not None:  # whole months of deals: from their monthly rollup
+            for kpi in group:
+                values[kpi.code] = {uid: kpis.value_of(kpi, rollups.components(parts))
+                                    for uid, parts in rolled[kpi.code].items()}  # fmt: skip
+        elif len(group) == 1:
             parts = kpis.evaluate(group[0], start, end, owners=owners)
             values[group[0].code] = {
                 uid: kpis.value_of(group[0], p) for (uid, _b), p in parts.items() if uid is not None

@@ -19,6 +19,7 @@ from salesops.crm.models.pipeline import (
     StagesReached,
 )
 from salesops.crm.models.products import Product
+from salesops.crm.models.rollups import DealMonth, RollupState
 
 __all__ = [
     "Activity",
@@ -29,6 +30,7 @@ __all__ = [
     "ContractLine",
     "CrmSettings",
     "Customer",
+    "DealMonth",
     "Lead",
     "Opportunity",
     "OpportunityLine",
@@ -36,6 +38,7 @@ __all__ = [
     "PartnerAgreement",
     "Payment",
     "Product",
+    "RollupState",
     "Stage",
     "StageHistory",
     "StagesReached",

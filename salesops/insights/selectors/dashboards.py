@@ -42,8 +42,7 @@ def _figures(lens: Lens, defs: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def won_trend(lens: Lens, kpi: Any, months: int = 6) -> list[dict[str, Any]]:
     """Won revenue per month over the last months (one query)."""
     window = common.trend_window(lens, months)
-    qs = metrics.dated(lens, kpi, window.start, window.end)
-    buckets = metrics.by_bucket(qs, kpi, "month", window.start, window.end)
+    buckets = metrics.kpis_by_bucket(lens, [kpi], "month", window.start, window.end)[kpi.code]
     rows = []
     for month in between("month", window.start, window.end):
         parts = buckets.get((month.key,), {})
@@ -183,10 +182,7 @@ def team_dashboard(lens: Lens) -> dict[str, Any]:
             actor=lens.actor, unit=lens.unit, period=period, kpi_list=None, today=lens.today
         )
     ids = [p.pk for p in members]
-    won_by = metrics.by_owner(
-        metrics.dated(lens, defs["won_revenue"], lens.window.start, lens.window.end),
-        metrics.kpi_aggregates(defs["won_revenue"]),
-    )
+    won_by = metrics.dated_by_owner(lens, defs["won_revenue"], lens.window.start, lens.window.end)
     unit_target = common.won_targets(lens, [lens.window], units=[lens.unit.pk] if lens.unit else [])
     kind, volume = _volume(lens, defs["activities_done"])
     by_stage = common.open_by_stage(lens)

@@ -25,6 +25,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def history(cast: Any) -> History:
+    return plant_with_a_move(cast)
+
+
+def plant_with_a_move(cast: Any) -> History:
+    """_plant's history, a lost deal of peer_rep on the 12th, and peer_rep moved from n1
+    (north) to s1 (south) on the 20th of the month."""
     make.ensure_reference()
     h = _plant(cast)
     day = h.month.start.replace(day=12)

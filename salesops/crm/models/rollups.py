@@ -1,0 +1,64 @@
+"""Deals summed per owner and local month, kept exactly by database triggers (crm migration
+0011) whoever writes the deals: the services, the admin, imports and bulk loaders (COPY
+included). Reports over whole months (the funnel's twelve-month trend, say) read these few
+rows instead of a year of deals. Never written from Python.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DealMonth(models.Model):
+    """The deals of one owner in one local month: opened (by opening date) or closed (by close
+    date, per stage), with their count, amount (minor units) and, for closed
+    deals, the summed time from opening to closing in microseconds. Rows may hold zero counts
+    after deals move away; readers add them up."""
+
+    class Event(models.IntegerChoices):
+        OPENED = 1, _("Opened")
+        CLOSED = 2, _("Closed")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False,
+        db_index=False, related_name="+",
+    )  # fmt: skip
+    month = models.DateField(_("month"))  # the first day of the local month
+    event = models.PositiveSmallIntegerField(_("event"), choices=Event.choices)
+    stage_id = models.IntegerField(_("stage"), default=0)  # closed deals: their stage; opened: 0
+    n = models.BigIntegerField(default=0)
+    amount = models.BigIntegerField(default=0)
+    cycle_us = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "event", "owner", "stage_id"],
+                name="crm_dealmonth_key",
+            )
+        ]
+        verbose_name = _("deals of a month")
+        verbose_name_plural = _("deals of a month")
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.month:%Y-%m} {self.event}: {self.n}"
+
+
+class RollupState(models.Model):
+    """The time zone the monthly rollups were built in (one row). The triggers read it to place
+    each deal in its local month; readers use the rollups only while it is the site's zone
+    (`salesops rebuild_rollups` rebuilds them after a change). `shift` is the SQLite date
+    modifier of a zone with one UTC offset ("+480 minutes"); empty where the zone has daylight
+    saving, and SQLite then cannot place deals (the readers fall back to the deals)."""
+
+    time_zone = models.CharField(max_length=64)
+    shift = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("rollup state")
+        verbose_name_plural = _("rollup state")
+
+    def __str__(self) -> str:
+        return self.time_zone

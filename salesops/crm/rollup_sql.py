@@ -1,0 +1,165 @@
+"""The SQL that keeps crm.DealMonth: triggers on the deals and the full rebuild.
+
+Migrations import this module (crm 0011), so keep what it produces stable; a change to the
+rollup's shape is a new migration with its own SQL.
+
+Each deal is one "opened" fact in the local month of its opening and, once it has a close
+date, one "closed" fact in the local month of that date (per stage), with its
+amount and, when closed, the microseconds from opening to closing. The local month comes from
+the time zone in crm_rollupstate (PostgreSQL: its name; SQLite: a fixed-offset modifier, and no
+facts at all while it is empty). A write adds the facts of the new rows and subtracts those of
+the old ones: PostgreSQL per statement from its transition tables (a COPY of a million deals is
+one grouped upsert), SQLite per row.
+"""
+
+# ruff: noqa: S608 -- the SQL is built from this module's constants only
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from salesops.core.localtime import fixed_offset_minutes
+
+COLUMNS = "owner_id, month, event, stage_id, n, amount, cycle_us"
+KEY = "month, event, owner_id, stage_id"
+OPENED, CLOSED = 1, 2
+ADDED = (
+    "n = {t}.n + excluded.n, amount = {t}.amount + excluded.amount,"
+    " cycle_us = {t}.cycle_us + excluded.cycle_us"
+)
+
+
+def zone_state() -> tuple[str, str]:
+    """The site's time zone and, when it keeps one UTC offset, its SQLite date modifier."""
+    minutes = fixed_offset_minutes(ZoneInfo(settings.TIME_ZONE))
+    return settings.TIME_ZONE, "" if minutes is None else f"{minutes:+d} minutes"
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------------
+
+PG_CYCLE = "(EXTRACT(EPOCH FROM d.closed_at - d.created_at) * 1000000)::bigint"
+
+
+def _pg_month(column: str) -> str:
+    return f"date_trunc('month', d.{column} AT TIME ZONE z.time_zone)::date"
+
+
+def pg_upsert(rows: str) -> str:
+    """Add the facts of `rows` (deal columns and a `sign`, 1 or -1) to the rollup."""
+    facts = (
+        f"SELECT d.owner_id, {_pg_month('created_at')} AS month, {OPENED} AS event,"
+        " 0 AS stage_id, d.sign AS n, d.sign * d.amount AS amount,"
+        " 0::bigint AS cycle_us FROM d, z WHERE d.owner_id IS NOT NULL"
+        f" UNION ALL SELECT d.owner_id, {_pg_month('closed_at')}, {CLOSED}, d.stage_id, d.sign,"
+        f" d.sign * d.amount, d.sign * {PG_CYCLE} FROM d, z"
+        " WHERE d.owner_id IS NOT NULL AND d.closed_at IS NOT NULL"
+    )
+    return (
+        "WITH z AS (SELECT time_zone FROM crm_rollupstate WHERE id = 1),"
+        f" d AS ({rows}), f AS ({facts})"
+        f" INSERT INTO crm_dealmonth AS r ({COLUMNS})"
+        f" SELECT owner_id, month, event, stage_id, SUM(n), SUM(amount), SUM(cycle_us)"
+        " FROM f GROUP BY 1, 2, 3, 4"
+        " HAVING SUM(n) <> 0 OR SUM(amount) <> 0 OR SUM(cycle_us) <> 0"
+        f" ORDER BY {KEY} ON CONFLICT ({KEY}) DO UPDATE SET {ADDED.format(t='r')}"
+    )
+
+
+DEAL = "owner_id, created_at, closed_at, stage_id, amount"
+
+
+def _signed(table: str, sign: int) -> str:
+    return f"SELECT {DEAL}, {sign} AS sign FROM {table}"
+
+
+def _pg_function(name: str, rows: str) -> str:
+    return (
+        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$"
+        f" BEGIN {pg_upsert(rows)}; RETURN NULL; END $$"
+    )
+
+
+POSTGRESQL = [
+    _pg_function("crm_deal_month_added", _signed("added", 1)),
+    _pg_function("crm_deal_month_removed", _signed("removed", -1)),
+    _pg_function(
+        "crm_deal_month_changed", f"{_signed('added', 1)} UNION ALL {_signed('removed', -1)}"
+    ),
+    "CREATE TRIGGER crm_deal_month_insert AFTER INSERT ON crm_opportunity"
+    " REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION crm_deal_month_added()",
+    "CREATE TRIGGER crm_deal_month_delete AFTER DELETE ON crm_opportunity"
+    " REFERENCING OLD TABLE AS removed FOR EACH STATEMENT"
+    " EXECUTE FUNCTION crm_deal_month_removed()",
+    # Transition tables rule out a column list: every UPDATE statement runs it, and one that
+    # changes none of the columns above nets to nothing and writes nothing.
+    "CREATE TRIGGER crm_deal_month_update AFTER UPDATE ON crm_opportunity"
+    " REFERENCING OLD TABLE AS removed NEW TABLE AS added FOR EACH STATEMENT"
+    " EXECUTE FUNCTION crm_deal_month_changed()",
+]
+TRIGGERS = ("insert", "update", "delete")
+POSTGRESQL_DROP = [
+    *(f"DROP TRIGGER crm_deal_month_{name} ON crm_opportunity" for name in TRIGGERS),
+    *(f"DROP FUNCTION crm_deal_month_{name}()" for name in ("added", "removed", "changed")),
+]
+PG_REBUILD = [
+    "DELETE FROM crm_dealmonth",
+    pg_upsert(_signed("crm_opportunity", 1)),
+    "ANALYZE crm_dealmonth",
+]
+
+# --- SQLite -------------------------------------------------------------------------------------
+
+
+def _micros(column: str) -> str:
+    """Exact microseconds of a stored timestamp, as core.localtime.sqlite_micros."""
+    return f"(CAST(strftime('%s', {column}) AS INTEGER) * 1000000 + CAST(substr({column}, 21) AS INTEGER))"  # noqa: E501
+
+
+def _sqlite_facts(row: str, sign: int) -> str:
+    """The facts of one deal (`row`: NEW, OLD, or a table alias) with `sign`."""
+    month = "date({row}.{column}, z.shift, 'start of month')"
+    cycle = f"{sign} * ({_micros(f'{row}.closed_at')} - {_micros(f'{row}.created_at')})"
+    return (
+        f"SELECT {row}.owner_id, {month.format(row=row, column='created_at')} AS month,"
+        f" {OPENED} AS event, 0 AS stage_id, {sign} AS n,"
+        f" {sign} * {row}.amount AS amount, 0 AS cycle_us"
+        f" FROM {{source}} WHERE z.shift <> '' AND {row}.owner_id IS NOT NULL"
+        f" UNION ALL SELECT {row}.owner_id, {month.format(row=row, column='closed_at')},"
+        f" {CLOSED}, {row}.stage_id, {sign}, {sign} * {row}.amount, {cycle}"
+        f" FROM {{source}} WHERE z.shift <> '' AND {row}.owner_id IS NOT NULL"
+        f" AND {row}.closed_at IS NOT NULL"
+    )
+
+
+def sqlite_upsert(facts: str) -> str:
+    return (
+        f"INSERT INTO crm_dealmonth ({COLUMNS}) SELECT owner_id, month, event, stage_id,"
+        f" SUM(n), SUM(amount), SUM(cycle_us) FROM ({facts}) WHERE true"
+        f" GROUP BY 1, 2, 3, 4 ON CONFLICT ({KEY}) DO UPDATE SET"
+        f" {ADDED.format(t='crm_dealmonth')}"
+    )
+
+
+STATE = "(SELECT shift FROM crm_rollupstate WHERE id = 1) AS z"
+
+
+def _row(row: str, sign: int) -> str:
+    return sqlite_upsert(_sqlite_facts(row, sign).format(source=f"{STATE}")) + ";"
+
+
+WATCHED = "owner_id, stage_id, amount, created_at, closed_at"
+SQLITE = [
+    "CREATE TRIGGER crm_deal_month_insert AFTER INSERT ON crm_opportunity"
+    f" BEGIN {_row('NEW', 1)} END",
+    "CREATE TRIGGER crm_deal_month_delete AFTER DELETE ON crm_opportunity"
+    f" BEGIN {_row('OLD', -1)} END",
+    f"CREATE TRIGGER crm_deal_month_update AFTER UPDATE OF {WATCHED} ON crm_opportunity"
+    f" BEGIN {_row('OLD', -1)} {_row('NEW', 1)} END",
+]
+SQLITE_DROP = [f"DROP TRIGGER crm_deal_month_{name}" for name in TRIGGERS]
+SQLITE_REBUILD = [
+    "DELETE FROM crm_dealmonth",
+    sqlite_upsert(_sqlite_facts("d", 1).format(source=f"crm_opportunity d, {STATE}")),
+    "ANALYZE crm_dealmonth",
+]

@@ -1,0 +1,254 @@
+"""KPI parts per whole local month from the deals' monthly rollup (crm.DealMonth) instead of
+the deals themselves: a year of a company's closed deals is ~450k rows at scale M, its rollup
+~36k, and the company's figures per month are a grouped read of those.
+
+Only what the rollup can answer exactly is read from it: KPIs of won, closed or opened deals
+without filters other than the outcome (`eligible`), whole local months, an actor whose visible
+deals are those of a set of owners, and a rollup built in the site's time zone (`usable`).
+Anything else is read from the deals as before (the callers fall back when this gives None).
+A person who moved between units during a month has that month read from the deals
+(`Placement.split`): the rollup cannot tell which part of the month a deal fell in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import Q, Sum
+
+from salesops.core import shared_reads
+from salesops.core.money import CENT
+from salesops.core.periods import Period
+from salesops.crm import rollup_sql
+from salesops.crm.models import DealMonth, Opportunity, RollupState, Stage
+from salesops.crm.visibility import managed_partners
+from salesops.targets import attribution
+from salesops.targets.kpis import DAY_MICROSECONDS, ZERO, Components
+
+# Source -> (the rollup's event, the date field it is dated by)
+EVENTS = {
+    "won_deals": (DealMonth.Event.CLOSED, "closed_at"),
+    "closed_deals": (DealMonth.Event.CLOSED, "closed_at"),
+    "opportunities": (DealMonth.Event.OPENED, "created_at"),
+}
+OUTCOMES = {"won_deals": ("won",), "closed_deals": ("won", "lost"), "opportunities": ()}
+MEASURES = {None: "", "": "", "amount": "amount", "cycle_days": "cycle_us"}
+
+
+def usable() -> bool:
+    """Whether the rollup is kept in the site's time zone (read once per shared-reads scope);
+    on SQLite only for a zone with one UTC offset."""
+
+    def read() -> bool:
+        state = RollupState.objects.filter(pk=1).values_list("time_zone", "shift").first()
+        placed = (state is not None and bool(state[1])) or connection.vendor != "sqlite"
+        return state == rollup_sql.zone_state() and placed
+
+    return bool(shared_reads.once(("rollup usable",), read))
+
+
+def eligible(kpi: Any) -> bool:
+    """A KPI the rollup answers: won, closed or opened deals by their own date, filtered by
+    outcome at most, summing amounts or cycles or counting."""
+    if kpi.source not in EVENTS or EVENTS[kpi.source][1] != kpi.date_field:
+        return False
+    allowed = {"stage_kind"} if kpi.source == "closed_deals" else set()
+    numerator = set((kpi.numerator or {}) if kpi.aggregate == "ratio" else {})
+    return (
+        set(kpi.filters or {}) <= allowed
+        and numerator <= {"stage_kind"}
+        and kpi.measure in MEASURES
+        and (kpi.measure != "cycle_days" or kpi.source == "won_deals")
+    )
+
+
+def _kinds(value: Any) -> set[str]:
+    return {str(v) for v in (value if isinstance(value, list | tuple) else [value])}
+
+
+@dataclass
+class Placement:
+    """Which whole months of each owner a lens counts: `inside` (owner -> month indexes),
+    `everyone` when every owner counts in every month, `split` the (owner, month index) pairs
+    only the deals can answer."""
+
+    everyone: bool = False
+    inside: dict[int, set[int]] = field(default_factory=dict)
+    split: list[tuple[int, int]] = field(default_factory=list)
+
+
+def place(months: list[Period], info: attribution.Stints, units: set[int] | None,
+          person: int | None) -> Placement:  # fmt: skip
+    """The months each owner's deals count in for a lens of `units` (a subtree; None: all) or
+    one `person`: a month counts whole when one of the owner's stints in the units covers it,
+    not at all when none touches it, and is split otherwise."""
+    owners = [person] if person is not None else list(info.by_user)
+    if units is None:
+        if person is None:
+            return Placement(everyone=True)
+        return Placement(inside={person: set(range(len(months)))})
+    found = Placement()
+    for uid in owners:
+        stints = [s for s in info.by_user.get(uid, []) if s.unit in units]
+        for i, month in enumerate(months):
+            if any(s.first <= month.start and s.last >= month.end for s in stints):
+                found.inside.setdefault(uid, set()).add(i)
+            elif any(s.first <= month.end and s.last >= month.start for s in stints):
+                found.split.append((uid, i))
+    return found
+
+
+def visible_owners(actor: Any) -> tuple[bool, tuple[int, ...] | None]:
+    """(whether the deals the actor sees are those of a set of owners, which owners: None for
+    all). A channel manager also sees their partners' deals, which the rollup cannot single
+    out."""
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        return True, ()
+    rule = Opportunity.visibility
+    if actor.role in rule.extra_roles:
+        return True, None
+    if managed_partners(actor):
+        return False, None
+    scope = actor.scope("sales")
+    return True, None if scope.everything else tuple(scope.user_ids)
+
+
+@dataclass
+class _Sums:
+    n: int = 0
+    num: int = 0
+    cents: int = 0
+    micros: int = 0
+
+    def __add__(self, other: _Sums) -> _Sums:
+        return _Sums(self.n + other.n, self.num + other.num, self.cents + other.cents,
+                     self.micros + other.micros)  # fmt: skip
+
+
+Keyed = dict[str, dict[Any, dict[str, Any]]]
+
+
+def month_parts(actor: Any, group: Iterable[Any], months: list[Period], where: Placement
+                ) -> Keyed | None:  # fmt: skip
+    """{KPI code: {(month key,): parts}} of the group's KPIs over whole `months`, from the
+    rollup, for the owners and months `where` places (its split months left out: the caller
+    reads them from the deals). None when the rollup cannot answer."""
+    owned, seen = visible_owners(actor)
+    if not owned:
+        return None
+    got = sums(group, months, seen, where, by_owner=False)
+    if got is None:
+        return None
+    return {code: {(months[i].key,): parts for (_o, i), parts in rows.items()}
+            for code, rows in got.items()}  # fmt: skip
+
+
+def owner_parts(actor: Any, group: Iterable[Any], months: list[Period], where: Placement
+                ) -> Keyed | None:  # fmt: skip
+    """{KPI code: {owner id: parts}} over whole `months` (added up), as month_parts."""
+    owned, seen = visible_owners(actor)
+    return by_owner(group, months, seen, where) if owned else None
+
+
+def by_owner(group: Iterable[Any], months: list[Period], owners: Iterable[int] | None,
+             where: Placement | None = None) -> Keyed | None:  # fmt: skip
+    """{KPI code: {owner id: parts}} over whole `months` of the deals of `owners` (None: all);
+    None when the rollup cannot answer."""
+    seen = None if owners is None else tuple(owners)
+    got = sums(group, months, seen, where or Placement(everyone=True), by_owner=True)
+    if got is None:
+        return None
+    found: dict[str, dict[Any, _Sums]] = {}
+    for code, rows in got.items():
+        mine = found.setdefault(code, {})
+        for (owner, _i), parts in rows.items():
+            mine[owner] = mine[owner] + parts if owner in mine else parts
+    kpis = {k.code: k for k in group}
+    return {code: {o: _parts(kpis[code], s) for o, s in rows.items() if s.n}
+            for code, rows in found.items()}  # fmt: skip
+
+
+def sums(group: Iterable[Any], months: list[Period], seen: tuple[int, ...] | None,
+         where: Placement, *, by_owner: bool) -> dict[str, dict[Any, Any]] | None:  # fmt: skip
+    """{KPI code: {(owner or None, month index): sums}}; parts for month keys (`month_parts`)
+    or raw sums to add up (`by_owner`). None when the rollup cannot answer."""
+    group = list(group)
+    if not months or not all(eligible(k) for k in group) or not usable():
+        return None
+    kinds = dict(Stage.objects.values_list("pk", "kind"))
+    index = {m.start: i for i, m in enumerate(months)}
+    found: dict[str, dict[Any, _Sums]] = {k.code: {} for k in group}
+    for row in _read(group, months, seen, where, by_owner):
+        key = (row.get("owner_id"), index[row["month"]])
+        for kpi in group:
+            _add(found[kpi.code].setdefault(key, _Sums()), kpi, row, kinds.get(row["stage_id"]))
+    if by_owner:
+        return found
+    return {k.code: {key: _parts(k, s) for key, s in found[k.code].items() if s.n} for k in group}
+
+
+def _read(group: list[Any], months: list[Period], seen: tuple[int, ...] | None,
+          where: Placement, by_owner: bool) -> list[dict[str, Any]]:  # fmt: skip
+    """The rollup's sums per month, event and stage (and owner), of the owners and months
+    placed."""
+    events = {EVENTS[k.source][0] for k in group}
+    qs = DealMonth.objects.filter(
+        month__gte=months[0].start, month__lte=months[-1].start, event__in=events
+    )
+    if seen is not None:
+        qs = qs.filter(owner_id__in=seen)
+    if not where.everyone:
+        every = set(range(len(months)))
+        whole = [uid for uid, found in where.inside.items() if found == every]
+        placed = Q(owner_id__in=whole)
+        for uid, found in where.inside.items():
+            if found != every:
+                placed |= Q(owner_id=uid, month__in=[months[i].start for i in sorted(found)])
+        qs = qs.filter(placed)
+    keys = ["month", "event", "stage_id", *(["owner_id"] if by_owner else [])]
+    sums = {"n_": Sum("n"), "amount_": Sum("amount"), "cycle_": Sum("cycle_us")}
+    return [
+        {**row, "n": row["n_"], "amount": row["amount_"], "cycle_us": row["cycle_"]}
+        for row in qs.order_by().values(*keys).annotate(**sums)
+    ]
+
+
+def _add(sums: _Sums, kpi: Any, row: dict[str, Any], kind: str | None) -> None:
+    """Add one rollup row to a KPI's sums when the row is the KPI's."""
+    event, _field = EVENTS[kpi.source]
+    if row["event"] != event or not row["n"]:
+        return
+    if kpi.source != "opportunities":
+        allowed = set(OUTCOMES[kpi.source])
+        if "stage_kind" in (kpi.filters or {}):
+            allowed &= _kinds(kpi.filters["stage_kind"])
+        if kind not in allowed:
+            return
+    sums.n += row["n"]
+    sums.cents += row["amount"]
+    sums.micros += row["cycle_us"]
+    if kpi.aggregate == "ratio":
+        wanted = (kpi.numerator or {}).get("stage_kind")
+        sums.num += row["n"] if wanted is None or kind in _kinds(wanted) else 0
+
+
+def components(parts: dict[str, Any]) -> Components:
+    """Parts as the KPI engine's Components (kpis.value_of)."""
+    return Components(parts.get("total", ZERO), parts["n"], parts.get("num", 0))
+
+
+def _parts(kpi: Any, sums: _Sums) -> dict[str, Any]:
+    """The parts metrics.kpi_parts gives a KPI, as the deals would sum them: money from whole
+    cents, a cycle from whole microseconds (core.localtime.Elapsed; kpis.as_decimal)."""
+    found: dict[str, Any] = {"n": sums.n}
+    if MEASURES[kpi.measure] == "amount":
+        found["total"] = (Decimal(sums.cents) * CENT).quantize(CENT)
+    elif MEASURES[kpi.measure] == "cycle_us":
+        found["total"] = Decimal(sums.micros) / DAY_MICROSECONDS
+    if kpi.aggregate == "ratio":
+        found["num"] = sums.num
+    return found
