@@ -409,6 +409,11 @@ def kpis_by_unit(
     start, end, wanted = lens.window.start, lens.window.end, list(wanted)
     info = stints_for(lens, start, end)
     found: dict[str, dict[int, Parts]] = {}
+    defs = list(defs)
+    rolled = _stint_rows(lens, [k for k in defs if rollups.eligible(k)], info)
+    if rolled is not None:
+        found.update({code: _subtrees(r, wanted, paths, info) for code, r in rolled.items()})
+        defs = [k for k in defs if k.code not in rolled]
     for group in kpi_batch.by_scan(defs):
         if len(group) == 1:
             qs = dated(lens, group[0], start, end)
@@ -421,6 +426,45 @@ def kpis_by_unit(
             for code, c in kpi_batch.split(row, group).items():
                 rows[code][(row["kpi_owner"], row["kpi_stint"])] = _parts_of(c)
         found.update({code: _subtrees(r, wanted, paths, info) for code, r in rows.items()})
+    return found
+
+
+def _stint_rows(lens: Lens, group: list[KpiDefinition], info: attribution.Stints
+                ) -> dict[str, dict[tuple[Any, ...], Parts]] | None:  # fmt: skip
+    """{KPI code: parts per (owner, stint)} of the lens's window from the deals' monthly
+    rollup, for KPIs it answers over whole months; an owner's month that spans two stints (or
+    the lens's unit in part) read from the deals. None when the rollup cannot answer."""
+    start, end = lens.window.start, lens.window.end
+    months = between("month", start, end)
+    if not group or not _whole_months("month", months, start, end):
+        return None
+    where = _placement(lens, months, start, end)
+    owned, seen = rollups.visible_owners(lens.actor)
+    got = rollups.sums(group, months, seen, where, by_owner=True) if owned else None
+    if got is None:
+        return None
+    split = set(where.split)
+    stint_of: dict[tuple[int, int], int] = {}
+    for rows in got.values():
+        for owner, i in rows:
+            if (owner, i) not in stint_of:
+                stint_of[(owner, i)] = info.whole_stint(owner, months[i].start, months[i].end)
+    split.update(key for key, stint in stint_of.items() if stint < 0)
+    found: dict[str, dict[tuple[Any, ...], Parts]] = {k.code: {} for k in group}
+    kpi_of = {k.code: k for k in group}
+    for code, rows in got.items():
+        for (owner, i), sums in rows.items():
+            if (owner, i) not in split and sums.n:
+                parts = _parts_of(rollups.components(rollups.as_parts(kpi_of[code], sums)))
+                put(found[code], (owner, stint_of[(owner, i)]), parts)
+    where.split = sorted(split)
+    for scan in kpi_batch.by_scan(group) if split else []:
+        qs = _split(lens, scan, where, months, start, end)
+        keys = ("kpi_owner", "kpi_stint")
+        for row in qs.order_by().values(*keys).annotate(**kpi_batch.aggregates(scan)):
+            for code, c in kpi_batch.split(row, scan).items():
+                if c.n:
+                    put(found[code], (row["kpi_owner"], row["kpi_stint"]), _parts_of(c))
     return found
 
 

@@ -47,6 +47,17 @@ class Stints:
     def moved(self) -> list[int]:
         return [u for u, s in self.by_user.items() if len(s) > 1]
 
+    def whole_stint(self, user: int, first: date, last: date) -> int:
+        """The index of the user's stint that covers the days first..last (0 for people in no
+        unit, as with_stint numbers them; -1 when the days span stints or lie outside them)."""
+        found = self.by_user.get(user)
+        if not found:
+            return 0 if user in self.nowhere else -1
+        for i, s in enumerate(found):
+            if s.first <= first and s.last >= last:
+                return i
+        return -1
+
     def unit_of(self, user: int, index: int = 0) -> int | None:
         found = self.by_user.get(user)
         return found[index].unit if found and index < len(found) else None

@@ -37,7 +37,7 @@ from salesops.core import idlists, shared_reads
 from salesops.core.literal import Literal
 from salesops.core.localtime import Elapsed, local_date, local_trunc
 from salesops.core.money import CENT
-from salesops.core.periods import Period
+from salesops.core.periods import Period, between
 from salesops.crm.selectors.stages import of_stage_kind
 
 T = TypeVar("T")
@@ -394,6 +394,9 @@ def evaluate_both(
     if within is not None:
         owners = {u for u, found in info.by_user.items() if any(s.unit in within for s in found)}
         owners.update(also)
+    rolled = _both_by_month(kpi, start, end, owners, info)
+    if rolled is not None:
+        return rolled
     people: dict[int, Components] = {}
     units: dict[int | None, Components] = {}
     for row in _grouped_rows(kpi, start, end, owners, info, ""):
@@ -402,6 +405,46 @@ def evaluate_both(
         unit = info.unit_of(owner, row["kpi_stint"])
         if unit is not None:
             units[unit] = units.get(unit, Components()) + parts
+    return people, units
+
+
+def _both_by_month(
+    kpi: Any, start: date, end: date, owners: set[int] | None, info: Any
+) -> tuple[dict[int, Components], dict[int | None, Components]] | None:
+    """evaluate_both over whole months from the deals' monthly rollup (targets.rollups); an
+    owner's month split between two units read from the deals. None when it cannot answer."""
+    from salesops.targets import attribution, rollups
+
+    months = between("month", start, end)
+    if not months or (months[0].start, months[-1].end) != (start, end):
+        return None
+    seen = None if owners is None else tuple(owners)
+    got = rollups.sums([kpi], months, seen, rollups.Placement(everyone=True), by_owner=True)
+    if got is None:
+        return None
+    people: dict[int, Components] = {}
+    units: dict[int | None, Components] = {}
+    split = Q(pk__in=[])
+    source = SOURCES[kpi.source]
+    for (owner, i), sums in got[kpi.code].items():
+        parts = rollups.components(rollups.as_parts(kpi, sums))
+        people[owner] = people.get(owner, Components()) + parts
+        stint = info.whole_stint(owner, months[i].start, months[i].end)
+        if stint < 0:
+            split |= Q(kpi_owner=owner) & in_range(source, kpi.date_field, months[i].start,
+                                                   months[i].end)  # fmt: skip
+            continue
+        unit = info.unit_of(owner, stint)
+        if unit is not None:
+            units[unit] = units.get(unit, Components()) + parts
+    if split.children:
+        aware = kpi.date_field in source.datetime_fields
+        qs = attribution.with_stint(records(kpi, start, end).filter(split), info,
+                                    kpi.date_field, aware)  # fmt: skip
+        for row in qs.order_by().values("kpi_owner", "kpi_stint").annotate(**aggregates(kpi)):
+            unit = info.unit_of(row["kpi_owner"], row["kpi_stint"])
+            if unit is not None:
+                units[unit] = units.get(unit, Components()) + _parts(row)
     return people, units
 
 

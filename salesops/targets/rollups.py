@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, Sum
+from django.db.models import Q, Sum, Value
 
 from salesops.core import shared_reads
 from salesops.core.money import CENT
@@ -179,22 +179,29 @@ def sums(group: Iterable[Any], months: list[Period], seen: tuple[int, ...] | Non
     group = list(group)
     if not months or not all(eligible(k) for k in group) or not usable():
         return None
-    kinds = dict(Stage.objects.values_list("pk", "kind"))
     index = {m.start: i for i, m in enumerate(months)}
     found: dict[str, dict[Any, _Sums]] = {k.code: {} for k in group}
+    first = 2 if by_owner else 1  # the sums follow the month (and owner)
     for row in _read(group, months, seen, where, by_owner):
-        key = (row.get("owner_id"), index[row["month"]])
-        for kpi in group:
-            _add(found[kpi.code].setdefault(key, _Sums()), kpi, row, kinds.get(row["stage_id"]))
+        key = (row[1] if by_owner else None, index[row[0]])
+        for i, kpi in enumerate(group):
+            n, num, total = row[first + 3 * i : first + 3 + 3 * i]
+            if n:
+                found[kpi.code][key] = _Sums(n, num or 0, *_measured(kpi, total or 0))
     if by_owner:
         return found
-    return {k.code: {key: _parts(k, s) for key, s in found[k.code].items() if s.n} for k in group}
+    return {k.code: {key: _parts(k, s) for key, s in found[k.code].items()} for k in group}
+
+
+def _measured(kpi: Any, total: int) -> tuple[int, int]:
+    """(cents, microseconds) of a KPI's summed measure."""
+    return (total, 0) if MEASURES[kpi.measure] == "amount" else (0, total)
 
 
 def _read(group: list[Any], months: list[Period], seen: tuple[int, ...] | None,
-          where: Placement, by_owner: bool) -> list[dict[str, Any]]:  # fmt: skip
-    """The rollup's sums per month, event and stage (and owner), of the owners and months
-    placed."""
+          where: Placement, by_owner: bool) -> list[tuple[Any, ...]]:  # fmt: skip
+    """Per month (and owner) of the owners and months placed: each KPI's deals, deals meeting
+    its numerator and summed measure, as filtered sums of the rollup's rows."""
     events = {EVENTS[k.source][0] for k in group}
     qs = DealMonth.objects.filter(
         month__gte=months[0].start, month__lte=months[-1].start, event__in=events
@@ -209,36 +216,46 @@ def _read(group: list[Any], months: list[Period], seen: tuple[int, ...] | None,
             if found != every:
                 placed |= Q(owner_id=uid, month__in=[months[i].start for i in sorted(found)])
         qs = qs.filter(placed)
-    keys = ["month", "event", "stage_id", *(["owner_id"] if by_owner else [])]
-    sums = {"n_": Sum("n"), "amount_": Sum("amount"), "cycle_": Sum("cycle_us")}
-    return [
-        {**row, "n": row["n_"], "amount": row["amount_"], "cycle_us": row["cycle_"]}
-        for row in qs.order_by().values(*keys).annotate(**sums)
-    ]
+    ids: dict[str, list[int]] = {}
+    for pk, kind in Stage.objects.values_list("pk", "kind"):
+        ids.setdefault(kind, []).append(pk)
+    aggs: dict[str, Any] = {}
+    for i, kpi in enumerate(group):
+        mine = _rows_of(kpi, ids)
+        aggs[f"n{i}"] = Sum("n", filter=mine)
+        numerator = (kpi.numerator or {}).get("stage_kind") if kpi.aggregate == "ratio" else None
+        won = _stages(ids, _kinds(numerator)) if numerator is not None else None
+        aggs[f"u{i}"] = Sum("n", filter=mine & won) if won is not None else Value(0)
+        column = MEASURES[kpi.measure] or None
+        aggs[f"t{i}"] = Sum(column, filter=mine) if column else Value(0)
+    keys = ["month", *(["owner_id"] if by_owner else [])]
+    return list(qs.order_by().values_list(*keys).annotate(**aggs))
 
 
-def _add(sums: _Sums, kpi: Any, row: dict[str, Any], kind: str | None) -> None:
-    """Add one rollup row to a KPI's sums when the row is the KPI's."""
-    event, _field = EVENTS[kpi.source]
-    if row["event"] != event or not row["n"]:
-        return
-    if kpi.source != "opportunities":
-        allowed = set(OUTCOMES[kpi.source])
-        if "stage_kind" in (kpi.filters or {}):
-            allowed &= _kinds(kpi.filters["stage_kind"])
-        if kind not in allowed:
-            return
-    sums.n += row["n"]
-    sums.cents += row["amount"]
-    sums.micros += row["cycle_us"]
-    if kpi.aggregate == "ratio":
-        wanted = (kpi.numerator or {}).get("stage_kind")
-        sums.num += row["n"] if wanted is None or kind in _kinds(wanted) else 0
+def _stages(ids: dict[str, list[int]], kinds: set[str]) -> Q:
+    return Q(stage_id__in=[pk for kind in kinds for pk in ids.get(kind, [])])
+
+
+def _rows_of(kpi: Any, ids: dict[str, list[int]]) -> Q:
+    """The rollup rows of a KPI: its event and, for won or closed deals, the stages of the
+    outcomes it counts (its own stage-kind filter applied)."""
+    event = Q(event=EVENTS[kpi.source][0])
+    if kpi.source == "opportunities":
+        return event
+    allowed = set(OUTCOMES[kpi.source])
+    if "stage_kind" in (kpi.filters or {}):
+        allowed &= _kinds(kpi.filters["stage_kind"])
+    return event & _stages(ids, allowed)
 
 
 def components(parts: dict[str, Any]) -> Components:
     """Parts as the KPI engine's Components (kpis.value_of)."""
     return Components(parts.get("total", ZERO), parts["n"], parts.get("num", 0))
+
+
+def as_parts(kpi: Any, sums: _Sums) -> dict[str, Any]:
+    """A KPI's parts from the raw sums `sums(by_owner=True)` gives."""
+    return _parts(kpi, sums)
 
 
 def _parts(kpi: Any, sums: _Sums) -> dict[str, Any]:

@@ -216,3 +216,66 @@ def test_peoples_kpi_values_over_whole_months_equal_the_deals(
     monkeypatch.setattr(rollups, "usable", lambda: False)
     assert rolled == read(kpi_list)[0]
     assert with_new == read(mixed)[0]
+
+
+@pytest.mark.parametrize(("who", "unit"), [("director", "acme"), ("manager", "north")])
+def test_units_kpis_over_whole_months_equal_the_deals(
+    cast: Any, history: History, monkeypatch: Any, who: str, unit: str
+) -> None:
+    """The managers page's KPIs per unit: peer_rep's month split between n1 and s1 is read
+    from the deals, and each of their deals counts for the team they were in that day."""
+    from salesops.insights.lens import unit_paths
+
+    defs = list(metrics.kpi_definitions([*CODES, "new_customers", "activities_done"]).values())
+    wanted = list(cast.units.values())
+    quarter = Period.containing("quarter", history.month.start)
+
+    def read() -> tuple[Any, list[str]]:
+        found = []
+        with CaptureQueriesContext(connection) as queries:
+            for window in (Window.of(history.month), Window.of(quarter)):
+                lens = make.lens(cast.users[who], window, unit=cast.units[unit])
+                got = metrics.kpis_by_unit(lens, defs, wanted, unit_paths())
+                # parts without their zeros (a KPI read alone has only its own parts)
+                found.append({code: {u: {k: v for k, v in p.items() if v}
+                                     for u, p in rows.items() if p.get("n")}
+                              for code, rows in got.items()})  # fmt: skip
+        return found, [q["sql"] for q in queries.captured_queries]
+
+    rolled, sqls = read()
+    assert _rolled(sqls)
+    monkeypatch.setattr(rollups, "usable", lambda: False)
+    assert rolled == read()[0]
+    n1, s1 = cast.units["n1"].pk, cast.units["s1"].pk
+    lost = rolled[0]["lost_deals"]
+    # peer_rep's two lost deals before the move count for n1, for whoever still sees them (the
+    # manager of north no longer does: peer_rep is in the south now)
+    assert lost[n1]["n"] == (3 if who == "director" else 1) and s1 not in lost
+
+
+def test_people_and_units_actuals_over_whole_months_equal_the_deals(
+    cast: Any, history: History, monkeypatch: Any
+) -> None:
+    """The targets' actuals of people and units together (targets.kpis.evaluate_both, the
+    target tree): peer_rep's deals count for n1 before their move and s1 after it."""
+    from salesops.targets import kpis
+
+    quarter = Period.containing("quarter", history.month.start)
+    defs = KpiDefinition.objects.filter(code__in=["won_revenue", "win_rate", "sales_cycle"])
+    north = {cast.units["north"].pk, cast.units["n1"].pk}
+
+    def read() -> tuple[list[Any], list[str]]:
+        with CaptureQueriesContext(connection) as queries:
+            got = [kpis.evaluate_both(kpi, p.start, p.end, within) for kpi in defs
+                   for p in (history.month, quarter) for within in (None, north)]  # fmt: skip
+        return got, [q["sql"] for q in queries.captured_queries]
+
+    make.deal(cast.peer_rep, "50.00", stage_code="won",
+              closed=make.local(history.month.start.replace(day=25)))  # fmt: skip
+    rolled, sqls = read()
+    assert _rolled(sqls)
+    people, units = rolled[0]
+    assert units[cast.units["s1"].pk].total == sum(history.won["outside_rep"]) + Decimal("50.00")
+    assert people[cast.peer_rep.pk].total == sum(history.won["peer_rep"]) + Decimal("50.00")
+    monkeypatch.setattr(rollups, "usable", lambda: False)
+    assert rolled == read()[0]
