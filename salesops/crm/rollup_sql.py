@@ -1,4 +1,4 @@
-"""The SQL that keeps crm.DealMonth: triggers on the deals and the full rebuild.
+"""The SQL that keeps crm.DealMonth and crm.ActivityDay: triggers and the full rebuilds.
 
 Migrations import this module (crm 0011), so keep what it produces stable; a change to the
 rollup's shape is a new migration with its own SQL.
@@ -9,7 +9,8 @@ amount and, when closed, the microseconds from opening to closing. The local mon
 the time zone in crm_rollupstate (PostgreSQL: its name; SQLite: a fixed-offset modifier, and no
 facts at all while it is empty). A write adds the facts of the new rows and subtracts those of
 the old ones: PostgreSQL per statement from its transition tables (a COPY of a million deals is
-one grouped upsert), SQLite per row.
+one grouped upsert), SQLite per row. Done activities are counted the same way per owner and
+local day (crm.ActivityDay).
 """
 
 # ruff: noqa: S608 -- the SQL is built from this module's constants only
@@ -162,4 +163,88 @@ SQLITE_REBUILD = [
     "DELETE FROM crm_dealmonth",
     sqlite_upsert(_sqlite_facts("d", 1).format(source=f"crm_opportunity d, {STATE}")),
     "ANALYZE crm_dealmonth",
+]
+
+
+# --- activities done per owner and local day (crm.ActivityDay, crm 0012) -----------------------
+# A done activity (status 'done' with a done time) is one fact on the local day it was done.
+
+ACTIVITY = "owner_id, status, done_at"
+
+
+def _done(row: str) -> str:
+    return f"{row}.status = 'done' AND {row}.done_at IS NOT NULL"
+
+
+def _pg_activity_upsert(rows: str) -> str:
+    return (
+        "WITH z AS (SELECT time_zone FROM crm_rollupstate WHERE id = 1),"
+        f" d AS ({rows}) INSERT INTO crm_activityday AS r (owner_id, day, n)"
+        " SELECT d.owner_id, (d.done_at AT TIME ZONE z.time_zone)::date, SUM(d.sign)"
+        f" FROM d, z WHERE {_done('d')} GROUP BY 1, 2"
+        " HAVING SUM(d.sign) <> 0 ORDER BY 2, 1"
+        " ON CONFLICT (day, owner_id) DO UPDATE SET n = r.n + EXCLUDED.n"
+    )
+
+
+def _activities(table: str, sign: int) -> str:
+    return f"SELECT {ACTIVITY}, {sign} AS sign FROM {table}"
+
+
+def _pg_activity_function(name: str, rows: str) -> str:
+    return (
+        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$"
+        f" BEGIN {_pg_activity_upsert(rows)}; RETURN NULL; END $$"
+    )
+
+
+ACTIVITY_POSTGRESQL = [
+    _pg_activity_function("crm_activity_day_added", _activities("added", 1)),
+    _pg_activity_function("crm_activity_day_removed", _activities("removed", -1)),
+    _pg_activity_function(
+        "crm_activity_day_changed",
+        f"{_activities('added', 1)} UNION ALL {_activities('removed', -1)}",
+    ),
+    "CREATE TRIGGER crm_activity_day_insert AFTER INSERT ON crm_activity"
+    " REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION crm_activity_day_added()",
+    "CREATE TRIGGER crm_activity_day_delete AFTER DELETE ON crm_activity"
+    " REFERENCING OLD TABLE AS removed FOR EACH STATEMENT"
+    " EXECUTE FUNCTION crm_activity_day_removed()",
+    "CREATE TRIGGER crm_activity_day_update AFTER UPDATE ON crm_activity"
+    " REFERENCING OLD TABLE AS removed NEW TABLE AS added FOR EACH STATEMENT"
+    " EXECUTE FUNCTION crm_activity_day_changed()",
+]
+ACTIVITY_POSTGRESQL_DROP = [
+    *(f"DROP TRIGGER crm_activity_day_{name} ON crm_activity" for name in TRIGGERS),
+    *(f"DROP FUNCTION crm_activity_day_{name}()" for name in ("added", "removed", "changed")),
+]
+ACTIVITY_PG_REBUILD = [
+    "DELETE FROM crm_activityday",
+    _pg_activity_upsert(_activities("crm_activity", 1)),
+    "ANALYZE crm_activityday",
+]
+
+
+def _sqlite_activity(row: str, sign: int, source: str) -> str:
+    return (
+        "INSERT INTO crm_activityday (owner_id, day, n)"
+        f" SELECT {row}.owner_id, date({row}.done_at, z.shift), SUM({sign}) FROM {source}"
+        f" WHERE z.shift <> '' AND {_done(row)} GROUP BY 1, 2"
+        " ON CONFLICT (day, owner_id) DO UPDATE SET n = crm_activityday.n + excluded.n"
+    )
+
+
+ACTIVITY_SQLITE = [
+    "CREATE TRIGGER crm_activity_day_insert AFTER INSERT ON crm_activity"
+    f" BEGIN {_sqlite_activity('NEW', 1, STATE)}; END",
+    "CREATE TRIGGER crm_activity_day_delete AFTER DELETE ON crm_activity"
+    f" BEGIN {_sqlite_activity('OLD', -1, STATE)}; END",
+    f"CREATE TRIGGER crm_activity_day_update AFTER UPDATE OF {ACTIVITY} ON crm_activity"
+    f" BEGIN {_sqlite_activity('OLD', -1, STATE)}; {_sqlite_activity('NEW', 1, STATE)}; END",
+]
+ACTIVITY_SQLITE_DROP = [f"DROP TRIGGER crm_activity_day_{name}" for name in TRIGGERS]
+ACTIVITY_SQLITE_REBUILD = [
+    "DELETE FROM crm_activityday",
+    _sqlite_activity("d", 1, f"crm_activity d, {STATE}"),
+    "ANALYZE crm_activityday",
 ]

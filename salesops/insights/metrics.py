@@ -42,7 +42,7 @@ from salesops.core import shared_reads
 from salesops.core.localtime import Elapsed, date_start, local_date, local_trunc, week_index
 from salesops.core.money import CENT, ZERO
 from salesops.core.periods import Period, between
-from salesops.crm.models import Opportunity, Stage, StageHistory
+from salesops.crm.models import Activity, ActivityDay, Opportunity, Stage, StageHistory
 from salesops.crm.selectors.sales import weighted_amount
 from salesops.crm.selectors.stages import of_stage_kind
 from salesops.insights.lens import Lens, subtree
@@ -345,8 +345,12 @@ def figure(
             for got in rolled[kpi.code].values():
                 parts = add(parts, got)
             return {"metric": metric, "value": value(metric, parts, kpi), "parts": parts}
+    aggs = aggregates(metric, kpi)
+    if qs is None and kpi is not None:
+        days = activity_days(lens, kpi, lens.window.start, lens.window.end)
+        qs, aggs = (None, aggs) if days is None else (days, DAYS.aggs)
     qs = records(lens, metric, kpi) if qs is None else qs
-    parts = _clean(qs.order_by().aggregate(**aggregates(metric, kpi)))
+    parts = _clean(qs.order_by().aggregate(**aggs))
     return {"metric": metric, "value": value(metric, parts, kpi), "parts": parts}
 
 
@@ -416,8 +420,11 @@ def kpis_by_unit(
         defs = [k for k in defs if k.code not in rolled]
     for group in kpi_batch.by_scan(defs):
         if len(group) == 1:
-            qs = dated(lens, group[0], start, end)
-            found[group[0].code] = by_unit(qs, kpi_aggregates(group[0]), wanted, paths, info)
+            days = activity_days(lens, group[0], start, end)
+            qs, aggs = (dated(lens, group[0], start, end), kpi_aggregates(group[0]))
+            if days is not None:
+                qs, aggs = days, DAYS.aggs
+            found[group[0].code] = by_unit(qs, aggs, wanted, paths, info)
             continue
         qs = dated_together(lens, group, start, end)
         rows: dict[str, dict[tuple[Any, ...], Parts]] = {k.code: {} for k in group}
@@ -487,9 +494,28 @@ def bucket_key(value: Any, kind: str) -> str:
 MAX_RANGES = 60  # up to this many buckets, told apart by comparing dates; beyond, by truncating
 
 
+@dataclass(frozen=True)
+class Dating:
+    """How the records of a read are dated and summed: the KPI's own date field and aggregates,
+    or a rollup's (a local `day` column and summed counts)."""
+
+    field: str
+    aware: bool
+    aggs: dict[str, Any]
+
+    @classmethod
+    def of(cls, kpi: KpiDefinition) -> Dating:
+        aware = kpi.date_field in kpis.SOURCES[kpi.source].datetime_fields
+        return cls(kpi.date_field, aware, kpi_aggregates(kpi))
+
+
+DAYS = Dating("day", False, {"n": Sum("n")})  # crm.ActivityDay: done activities per local day
+
+
 def by_bucket(
-    qs: QuerySet, kpi: KpiDefinition, kind: str, start: date, end: date, owner: bool = False
-) -> dict[tuple[Any, ...], Parts]:
+    qs: QuerySet, kpi: KpiDefinition, kind: str, start: date, end: date, owner: bool = False,
+    dating: Dating | None = None,
+) -> dict[tuple[Any, ...], Parts]:  # fmt: skip
     """A KPI's parts per period bucket (and per owner when asked) of records dated from start
     to end (`qs` holds no others: metrics.dated over the same days), one query.
 
@@ -499,13 +525,12 @@ def by_bucket(
     ~400 ms truncating, ~200 ms comparing; the plan is the same). Weeks on SQLite are counted
     from the first Monday in integer seconds instead (core.localtime.week_index: ~500 -> ~300
     ms there)."""
-    periods = between(kind, start, end)
+    periods, dating = between(kind, start, end), dating or Dating.of(kpi)
     if len(periods) > MAX_RANGES:
-        aware = kpi.date_field in kpis.SOURCES[kpi.source].datetime_fields
-        return _by_bucket_expr(qs, kpi, kind, aware, owner)
+        return _by_bucket_expr(qs, kind, dating, owner)
     keys = ["kpi_owner", "kpi_bucket"] if owner else ["kpi_bucket"]
-    rows = grouped(qs.annotate(kpi_bucket=_bucket_index(kpi, kind, periods)), keys,
-                   kpi_aggregates(kpi))  # fmt: skip
+    rows = grouped(qs.annotate(kpi_bucket=_bucket_index(kpi, kind, periods, dating)), keys,
+                   dating.aggs)  # fmt: skip
     return {(*key[:-1], periods[key[-1]].key): parts for key, parts in rows.items()}
 
 
@@ -523,7 +548,7 @@ def kpis_by_bucket(
     for group in kpi_batch.by_scan(defs):
         if len(group) == 1 or len(periods) > MAX_RANGES:
             for kpi in group:
-                found[kpi.code] = by_bucket(dated(lens, kpi, start, end), kpi, kind, start, end)
+                found[kpi.code] = dated_buckets(lens, kpi, kind, start, end)
             continue
         found.update(_group_by_bucket(dated_together(lens, group, start, end), group, periods))
     return found
@@ -587,6 +612,32 @@ def _monthly(lens: Lens, defs: Iterable[KpiDefinition], kind: str, periods: list
     return found
 
 
+def activity_days(lens: Lens, kpi: KpiDefinition, start: date, end: date) -> QuerySet | None:
+    """The lens's done activities from start to end as counts per owner and local day
+    (crm.ActivityDay, summed with DAYS), narrowed to the lens as `dated` narrows the activities
+    themselves (a person's unit is known per day, so no day is split); None when the rollup
+    cannot answer (a KPI with filters, a channel manager, a rollup of another time zone)."""
+    if not rollups.counts_days(kpi):
+        return None
+    owned, seen = rollups.visible_owners(lens.actor, Activity)
+    if not owned or not rollups.usable():
+        return None
+    qs = ActivityDay.objects.filter(day__gte=start, day__lte=end)
+    if seen is not None:
+        qs = qs.filter(owner_id__in=seen)
+    qs = qs.annotate(kpi_owner=F("owner_id"), kpi_day=F("day"))
+    return _narrow(qs, lens, "day", False, start, end)
+
+
+def dated_buckets(lens: Lens, kpi: KpiDefinition, kind: str, start: date, end: date,
+                  owner: bool = False) -> dict[tuple[Any, ...], Parts]:  # fmt: skip
+    """by_bucket over the lens's records of a KPI (`dated`), from a rollup when one answers."""
+    days = activity_days(lens, kpi, start, end)
+    if days is not None:
+        return by_bucket(days, kpi, kind, start, end, owner, DAYS)
+    return by_bucket(dated(lens, kpi, start, end), kpi, kind, start, end, owner)
+
+
 def dated_by_owner(lens: Lens, kpi: KpiDefinition, start: date, end: date) -> dict[int, Parts]:
     """A KPI's parts per owner of the lens's records from start to end (by_owner over
     `dated`): over whole months from the deals' monthly rollup when it can answer."""
@@ -615,13 +666,14 @@ def kpi_parts(kpi: KpiDefinition, parts: dict[str, kpis.Components]) -> Parts:
     return found
 
 
-def _bucket_index(kpi: KpiDefinition, kind: str, periods: list[Period]) -> Any:
+def _bucket_index(kpi: KpiDefinition, kind: str, periods: list[Period],
+                  dating: Dating | None = None) -> Any:  # fmt: skip
     """Which of `periods` a record of the KPI falls in (0, 1, ...), by comparing its date with
     the periods' ends; weeks on SQLite by core.localtime.week_index."""
-    aware = kpi.date_field in kpis.SOURCES[kpi.source].datetime_fields
-    index = week_index(kpi.date_field, periods[0].start, aware) if kind == "week" else None
+    field, aware = (dating or Dating.of(kpi)).field, (dating or Dating.of(kpi)).aware
+    index = week_index(field, periods[0].start, aware) if kind == "week" else None
     if index is None:
-        whens = [When(_before_end(kpi.date_field, aware, p), then=Value(i))
+        whens = [When(_before_end(field, aware, p), then=Value(i))
                  for i, p in enumerate(periods[:-1])]  # fmt: skip
         index = Case(*whens, default=Value(len(periods) - 1), output_field=IntegerField())
     return index
@@ -635,14 +687,14 @@ def _before_end(field: str, aware: bool, period: Period) -> Q:
 
 
 def _by_bucket_expr(
-    qs: QuerySet, kpi: KpiDefinition, kind: str, aware: bool, owner: bool
+    qs: QuerySet, kind: str, dating: Dating, owner: bool
 ) -> dict[tuple[Any, ...], Parts]:
     """by_bucket for many buckets: the bucket of each record computed in the query."""
-    qs = qs.annotate(kpi_bucket=bucket_expr(kpi.date_field, kind, aware))
+    qs = qs.annotate(kpi_bucket=bucket_expr(dating.field, kind, dating.aware))
     keys = ["kpi_owner", "kpi_bucket"] if owner else ["kpi_bucket"]
     result: dict[tuple[Any, ...], Parts] = {}
     period_keys: dict[Any, str] = {}  # a bucket's key, computed once per distinct bucket
-    for key, parts in grouped(qs, keys, kpi_aggregates(kpi)).items():
+    for key, parts in grouped(qs, keys, dating.aggs).items():
         if key[-1] not in period_keys:
             period_keys[key[-1]] = bucket_key(key[-1], kind)
         put(result, (*key[:-1], period_keys[key[-1]]), parts)

@@ -51,6 +51,15 @@ def usable() -> bool:
     return bool(shared_reads.once(("rollup usable",), read))
 
 
+def counts_days(kpi: Any) -> bool:
+    """A KPI the activities' daily rollup (crm.ActivityDay) answers: done activities counted
+    by the day they were done, without filters."""
+    return (
+        kpi.source == "activities" and kpi.date_field == "done_at" and kpi.aggregate == "count"
+        and not kpi.filters and not kpi.measure
+    )  # fmt: skip
+
+
 def eligible(kpi: Any) -> bool:
     """A KPI the rollup answers: won, closed or opened deals by their own date, filtered by
     outcome at most, summing amounts or cycles or counting."""
@@ -102,13 +111,13 @@ def place(months: list[Period], info: attribution.Stints, units: set[int] | None
     return found
 
 
-def visible_owners(actor: Any) -> tuple[bool, tuple[int, ...] | None]:
-    """(whether the deals the actor sees are those of a set of owners, which owners: None for
-    all). A channel manager also sees their partners' deals, which the rollup cannot single
-    out."""
+def visible_owners(actor: Any, model: Any = Opportunity) -> tuple[bool, tuple[int, ...] | None]:
+    """(whether the records of `model` (deals, activities) the actor sees are those of a set of
+    owners, which owners: None for all). A channel manager also sees their partners' deals and
+    their activities, which the rollups cannot single out."""
     if actor is None or not actor.is_authenticated or not actor.is_active:
         return True, ()
-    rule = Opportunity.visibility
+    rule = model.visibility
     if actor.role in rule.extra_roles:
         return True, None
     if managed_partners(actor):

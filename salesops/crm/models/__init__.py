@@ -19,10 +19,11 @@ from salesops.crm.models.pipeline import (
     StagesReached,
 )
 from salesops.crm.models.products import Product
-from salesops.crm.models.rollups import DealMonth, RollupState
+from salesops.crm.models.rollups import ActivityDay, DealMonth, RollupState
 
 __all__ = [
     "Activity",
+    "ActivityDay",
     "ApprovalRule",
     "ApprovalStep",
     "Contact",

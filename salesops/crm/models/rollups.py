@@ -46,6 +46,26 @@ class DealMonth(models.Model):
         return f"{self.owner_id} {self.month:%Y-%m} {self.event}: {self.n}"
 
 
+class ActivityDay(models.Model):
+    """The activities one owner has done on one local day (status done, with a done time):
+    kept by triggers on the activities (crm migration 0012), never written from Python."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False,
+        db_index=False, related_name="+",
+    )  # fmt: skip
+    day = models.DateField(_("day"))
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "owner"], name="crm_activityday_key")]
+        verbose_name = _("activities of a day")
+        verbose_name_plural = _("activities of a day")
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.day}: {self.n}"
+
+
 class RollupState(models.Model):
     """The time zone the monthly rollups were built in (one row). The triggers read it to place
     each deal in its local month; readers use the rollups only while it is the site's zone

@@ -1,7 +1,8 @@
-"""The deals' monthly rollup kept by triggers (crm 0011): after every kind of write to the
-deals (services, single and bulk inserts, updates of one or many rows, deletes) it holds exactly
-what the deals sum to per owner and local month; it is rebuilt, twice without harm, in a new
-time zone; and SQLite places no deal while the zone has no fixed offset."""
+"""The rollups kept by triggers: deals per owner and local month (crm 0011) and done activities
+per owner and local day (crm 0012). After every kind of write (services, single and bulk
+inserts, updates of one or many rows, deletes) they hold exactly what the records sum to; they
+are rebuilt, twice without harm, in a new time zone; and SQLite places nothing while the zone
+has no fixed offset."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from salesops.crm.models import DealMonth, Opportunity, RollupState
+from salesops.crm.models import Activity, ActivityDay, DealMonth, Opportunity, RollupState
 from salesops.crm.services.rollups import deal_months_rebuild
 from salesops.crm.tests import test_sales_support as make
 from salesops.crm.tests.test_sales_support import english  # noqa: F401
@@ -154,3 +155,47 @@ def test_the_triggers_exist_after_all_migrations() -> None:
             cur.execute("SELECT tgname FROM pg_trigger WHERE tgrelid = 'crm_opportunity'::regclass")
         found = {row[0] for row in cur.fetchall()}
     assert found >= {f"crm_deal_month_{op}" for op in ("insert", "update", "delete")}
+    with connection.cursor() as cur:
+        if connection.vendor == "sqlite":
+            cur.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                        " AND tbl_name = 'crm_activity'")  # fmt: skip
+        else:
+            cur.execute("SELECT tgname FROM pg_trigger WHERE tgrelid = 'crm_activity'::regclass")
+        found = {row[0] for row in cur.fetchall()}
+    assert found >= {f"crm_activity_day_{op}" for op in ("insert", "update", "delete")}
+
+
+def _days_expected() -> dict[tuple[Any, Any], int]:
+    found: Counter[tuple[Any, Any]] = Counter()
+    for act in Activity.objects.filter(status="done", done_at__isnull=False):
+        found[(act.owner_id, timezone.localtime(act.done_at).date())] += 1
+    return dict(found)
+
+
+def _days_stored() -> dict[tuple[Any, Any], int]:
+    return {(o, d): n for o, d, n in ActivityDay.objects.values_list("owner_id", "day", "n") if n}
+
+
+def test_the_activity_days_follow_every_write_to_the_activities(cast: Any) -> None:
+    of = make.customer(cast.rep)
+    late = datetime(2026, 3, 31, 16, 30, tzinfo=UTC)  # 00:30 on 1 April in Shanghai
+    make.planned(cast.rep, of)
+    Activity.objects.bulk_create([
+        Activity(owner=cast.rep if i % 2 else cast.peer_rep, customer=of, kind="call",
+                 subject=f"Call {i}", status="done", done_at=late + timedelta(hours=i))
+        for i in range(6)
+    ])  # fmt: skip
+    assert _days_stored() == _days_expected()
+    assert _days_stored()[(cast.rep.pk, datetime(2026, 4, 1).date())] == 3
+    Activity.objects.filter(status="planned").update(status="done", done_at=late)
+    Activity.objects.filter(subject="Call 1").update(owner=cast.peer_rep)
+    Activity.objects.filter(subject="Call 2").update(done_at=late - timedelta(days=3))
+    Activity.objects.filter(subject="Call 3").update(status="cancelled")
+    Activity.objects.filter(subject="Call 4").update(subject="Renamed call")
+    assert _days_stored() == _days_expected()
+    Activity.objects.filter(subject__startswith="Call").delete()
+    assert _days_stored() == _days_expected()
+    assert not ActivityDay.objects.filter(n__lt=0).exists()
+    ActivityDay.objects.update(n=9)  # damaged: the rebuild recomputes
+    deal_months_rebuild()
+    assert _days_stored() == _days_expected()

@@ -107,8 +107,8 @@ def rep_dashboard(lens: Lens, now: datetime | None = None) -> dict[str, Any]:
 
 def _volume(lens: Lens, kpi: Any) -> tuple[str, dict[tuple[Any, ...], metrics.Parts]]:
     kind = "week" if lens.window.days <= 93 else "month"
-    qs = metrics.dated(lens, kpi, lens.window.start, lens.window.end)
-    return kind, metrics.by_bucket(qs, kpi, kind, lens.window.start, lens.window.end, owner=True)
+    w = lens.window
+    return kind, metrics.dated_buckets(lens, kpi, kind, w.start, w.end, owner=True)
 
 
 def buckets_of(window: Window, kind: str, today: Any = None) -> list[Period]:

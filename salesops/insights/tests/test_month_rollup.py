@@ -279,3 +279,57 @@ def test_people_and_units_actuals_over_whole_months_equal_the_deals(
     assert people[cast.peer_rep.pk].total == sum(history.won["peer_rep"]) + Decimal("50.00")
     monkeypatch.setattr(rollups, "usable", lambda: False)
     assert rolled == read()[0]
+
+
+@pytest.mark.parametrize(
+    ("who", "unit", "person"),
+    [("director", "acme", None), ("manager", "north", None), ("other_manager", "south", None),
+     ("supervisor", "acme", None), ("manager", None, "peer_rep"),
+     ("other_manager", None, "peer_rep")],
+)  # fmt: skip
+def test_done_activities_from_their_daily_rollup_equal_the_activities(
+    cast: Any, history: History, monkeypatch: Any, who: str, unit: str | None,
+    person: str | None,
+) -> None:  # fmt: skip
+    """Weekly volume per person, the figure and units' counts: a person who changed team on
+    the 20th has each day counted where they were that day."""
+    from salesops.insights.lens import unit_paths
+
+    day = history.month.start.replace(day=22)  # after peer_rep's move
+    make.activity(cast.peer_rep, "visit", make.local(day))
+    kpi = metrics.kpi_definitions(["activities_done"])["activities_done"]
+    quarter = Period.containing("quarter", history.month.start)
+
+    def read() -> tuple[list[Any], list[str]]:
+        found: list[Any] = []
+        with CaptureQueriesContext(connection) as queries:
+            for window in (Window.of(history.month), Window.of(quarter)):
+                lens = make.lens(cast.users[who], window,
+                                 unit=cast.units[unit] if unit else None,
+                                 person=cast.users[person] if person else None)  # fmt: skip
+                found.append(metrics.dated_buckets(lens, kpi, "week", window.start, window.end,
+                                                   owner=True))  # fmt: skip
+                found.append(metrics.figure(lens, "activities", defs={kpi.code: kpi}))
+                by_unit = metrics.kpis_by_unit(lens, [kpi], cast.units.values(), unit_paths())
+                found.append({u: p for u, p in by_unit[kpi.code].items() if p.get("n")})
+        return found, [q["sql"] for q in queries.captured_queries]
+
+    rolled, sqls = read()
+    assert any("crm_activityday" in sql for sql in sqls)
+    assert not any('FROM "crm_activity"' in sql for sql in sqls)
+    assert rolled[1]["value"] or who != "director"
+    monkeypatch.setattr(rollups, "usable", lambda: False)
+    assert rolled == read()[0]
+
+
+def test_done_activities_with_a_filter_are_read_from_the_activities(
+    cast: Any, history: History
+) -> None:
+    lens = make.lens(cast.director, Window.of(history.month))
+    visits = metrics.kpi_definitions(["visits"])["visits"]
+    assert metrics.activity_days(lens, visits, history.month.start, history.month.end) is None
+    done = metrics.kpi_definitions(["activities_done"])["activities_done"]
+    Partner.objects.create(name="Channel Co", kind=Partner.Kind.DISTRIBUTOR,
+                           channel_manager=cast.channel_manager)  # fmt: skip
+    channel = make.lens(cast.channel_manager, Window.of(history.month))
+    assert metrics.activity_days(channel, done, history.month.start, history.month.end) is None
