@@ -509,7 +509,8 @@ class Dating:
         return cls(kpi.date_field, aware, kpi_aggregates(kpi))
 
 
-DAYS = Dating("day", False, {"n": Sum("n")})  # crm.ActivityDay: done activities per local day
+# crm.ActivityDay: done activities per owner and local day
+DAYS = Dating("day", False, {"n": rollups.whole_sum("n")})
 
 
 def by_bucket(

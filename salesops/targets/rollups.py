@@ -18,7 +18,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, Sum, Value
+from django.db.models import BigIntegerField, Q, Sum, Value
+from django.db.models.functions import Cast
 
 from salesops.core import shared_reads
 from salesops.core.money import CENT
@@ -231,14 +232,19 @@ def _read(group: list[Any], months: list[Period], seen: tuple[int, ...] | None,
     aggs: dict[str, Any] = {}
     for i, kpi in enumerate(group):
         mine = _rows_of(kpi, ids)
-        aggs[f"n{i}"] = Sum("n", filter=mine)
+        aggs[f"n{i}"] = whole_sum("n", mine)
         numerator = (kpi.numerator or {}).get("stage_kind") if kpi.aggregate == "ratio" else None
         won = _stages(ids, _kinds(numerator)) if numerator is not None else None
-        aggs[f"u{i}"] = Sum("n", filter=mine & won) if won is not None else Value(0)
+        aggs[f"u{i}"] = whole_sum("n", mine & won) if won is not None else Value(0)
         column = MEASURES[kpi.measure] or None
-        aggs[f"t{i}"] = Sum(column, filter=mine) if column else Value(0)
+        aggs[f"t{i}"] = whole_sum(column, mine) if column else Value(0)
     keys = ["month", *(["owner_id"] if by_owner else [])]
     return list(qs.order_by().values_list(*keys).annotate(**aggs))
+
+
+def whole_sum(column: str, only: Q | None = None) -> Any:
+    """SUM of an integer column as an integer (PostgreSQL sums bigints as numeric)."""
+    return Cast(Sum(column, filter=only), BigIntegerField())
 
 
 def _stages(ids: dict[str, list[int]], kinds: set[str]) -> Q:

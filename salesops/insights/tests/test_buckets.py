@@ -47,9 +47,8 @@ def _both(lens: Any, code: str, kind: str, owner: bool) -> tuple[dict[Any, Any],
     kpi = metrics.kpi_definitions([code])[code]
     start, end = lens.window.start, lens.window.end
     qs = metrics.dated(lens, kpi, start, end)
-    aware = kpi.date_field in metrics.kpis.SOURCES[kpi.source].datetime_fields
     compared = metrics.by_bucket(qs, kpi, kind, start, end, owner=owner)
-    truncated = metrics._by_bucket_expr(qs, kpi, kind, aware, owner)
+    truncated = metrics._by_bucket_expr(qs, kind, metrics.Dating.of(kpi), owner)
     return compared, truncated
 
 

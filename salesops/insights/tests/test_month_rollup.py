@@ -79,6 +79,7 @@ def test_months_from_the_rollup_equal_months_from_the_deals(
     assert got == _from_deals(lens, monkeypatch)
     month = (history.month.key,)
     assert got["deals_opened"].get(month) or got["win_rate"].get(month) or who == "rep"
+    assert all(type(p["n"]) is int for rows in got.values() for p in rows.values())
 
 
 def test_a_month_of_someone_who_changed_team_is_read_from_the_deals(
@@ -318,6 +319,7 @@ def test_done_activities_from_their_daily_rollup_equal_the_activities(
     assert any("crm_activityday" in sql for sql in sqls)
     assert not any('FROM "crm_activity"' in sql for sql in sqls)
     assert rolled[1]["value"] or who != "director"
+    assert all(type(parts["n"]) is int for parts in rolled[0].values())  # not a numeric sum
     monkeypatch.setattr(rollups, "usable", lambda: False)
     assert rolled == read()[0]
 
@@ -333,3 +335,17 @@ def test_done_activities_with_a_filter_are_read_from_the_activities(
                            channel_manager=cast.channel_manager)  # fmt: skip
     channel = make.lens(cast.channel_manager, Window.of(history.month))
     assert metrics.activity_days(channel, done, history.month.start, history.month.end) is None
+
+
+def test_many_weeks_of_done_activities_from_their_daily_rollup(
+    cast: Any, history: History, monkeypatch: Any
+) -> None:
+    """Beyond 60 buckets each row's bucket is computed in the query (a local day's week)."""
+    kpi = metrics.kpi_definitions(["activities_done"])["activities_done"]
+    start = history.month.start.replace(year=history.month.start.year - 2)
+    lens = make.lens(cast.director, Window(start, history.month.end, "custom"))
+    rolled = metrics.dated_buckets(lens, kpi, "week", start, history.month.end, owner=True)
+    monkeypatch.setattr(rollups, "usable", lambda: False)
+    assert rolled and rolled == metrics.dated_buckets(
+        lens, kpi, "week", start, history.month.end, owner=True
+    )
