@@ -18,10 +18,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import BigIntegerField, Q, Sum, Value
+from django.db.models import BigIntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Cast
 
-from salesops.core import shared_reads
 from salesops.core.money import CENT
 from salesops.core.periods import Period
 from salesops.crm import rollup_sql
@@ -40,16 +39,23 @@ OUTCOMES = {"won_deals": ("won",), "closed_deals": ("won", "lost"), "opportuniti
 MEASURES = {None: "", "": "", "amount": "amount", "cycle_days": "cycle_us"}
 
 
+_USABLE: set[tuple[str, str]] = set()  # (database, time zone) found usable in this process
+
+
 def usable() -> bool:
-    """Whether the rollup is kept in the site's time zone (read once per shared-reads scope);
-    on SQLite only for a zone with one UTC offset."""
-
-    def read() -> bool:
-        state = RollupState.objects.filter(pk=1).values_list("time_zone", "shift").first()
-        placed = (state is not None and bool(state[1])) or connection.vendor != "sqlite"
-        return state == rollup_sql.zone_state() and placed
-
-    return bool(shared_reads.once(("rollup usable",), read))
+    """Whether the rollups are kept in the site's time zone; on SQLite only for a zone with one
+    UTC offset. Once found usable it stays so for the process: the state changes only when
+    `crm_rebuild_rollups` sets it to the site's zone, and the zone (a setting) only with a
+    restart."""
+    key = (connection.alias, rollup_sql.zone_state()[0])
+    if key in _USABLE:
+        return True
+    state = RollupState.objects.filter(pk=1).values_list("time_zone", "shift").first()
+    placed = (state is not None and bool(state[1])) or connection.vendor != "sqlite"
+    if state == rollup_sql.zone_state() and placed:
+        _USABLE.add(key)
+        return True
+    return False
 
 
 def counts_days(kpi: Any) -> bool:
@@ -168,7 +174,7 @@ def by_owner(group: Iterable[Any], months: list[Period], owners: Iterable[int] |
              where: Placement | None = None) -> Keyed | None:  # fmt: skip
     """{KPI code: {owner id: parts}} over whole `months` of the deals of `owners` (None: all);
     None when the rollup cannot answer."""
-    seen = None if owners is None else tuple(owners)
+    seen = owners if owners is None or isinstance(owners, QuerySet) else tuple(owners)
     got = sums(group, months, seen, where or Placement(everyone=True), by_owner=True)
     if got is None:
         return None
@@ -182,7 +188,7 @@ def by_owner(group: Iterable[Any], months: list[Period], owners: Iterable[int] |
             for code, rows in found.items()}  # fmt: skip
 
 
-def sums(group: Iterable[Any], months: list[Period], seen: tuple[int, ...] | None,
+def sums(group: Iterable[Any], months: list[Period], seen: Any,
          where: Placement, *, by_owner: bool) -> dict[str, dict[Any, Any]] | None:  # fmt: skip
     """{KPI code: {(owner or None, month index): sums}}; parts for month keys (`month_parts`)
     or raw sums to add up (`by_owner`). None when the rollup cannot answer."""
@@ -208,7 +214,7 @@ def _measured(kpi: Any, total: int) -> tuple[int, int]:
     return (total, 0) if MEASURES[kpi.measure] == "amount" else (0, total)
 
 
-def _read(group: list[Any], months: list[Period], seen: tuple[int, ...] | None,
+def _read(group: list[Any], months: list[Period], seen: Any,
           where: Placement, by_owner: bool) -> list[tuple[Any, ...]]:  # fmt: skip
     """Per month (and owner) of the owners and months placed: each KPI's deals, deals meeting
     its numerator and summed measure, as filtered sums of the rollup's rows."""
@@ -226,15 +232,12 @@ def _read(group: list[Any], months: list[Period], seen: tuple[int, ...] | None,
             if found != every:
                 placed |= Q(owner_id=uid, month__in=[months[i].start for i in sorted(found)])
         qs = qs.filter(placed)
-    ids: dict[str, list[int]] = {}
-    for pk, kind in Stage.objects.values_list("pk", "kind"):
-        ids.setdefault(kind, []).append(pk)
     aggs: dict[str, Any] = {}
     for i, kpi in enumerate(group):
-        mine = _rows_of(kpi, ids)
+        mine = _rows_of(kpi)
         aggs[f"n{i}"] = whole_sum("n", mine)
         numerator = (kpi.numerator or {}).get("stage_kind") if kpi.aggregate == "ratio" else None
-        won = _stages(ids, _kinds(numerator)) if numerator is not None else None
+        won = _stages(_kinds(numerator)) if numerator is not None else None
         aggs[f"u{i}"] = whole_sum("n", mine & won) if won is not None else Value(0)
         column = MEASURES[kpi.measure] or None
         aggs[f"t{i}"] = whole_sum(column, mine) if column else Value(0)
@@ -247,11 +250,12 @@ def whole_sum(column: str, only: Q | None = None) -> Any:
     return Cast(Sum(column, filter=only), BigIntegerField())
 
 
-def _stages(ids: dict[str, list[int]], kinds: set[str]) -> Q:
-    return Q(stage_id__in=[pk for kind in kinds for pk in ids.get(kind, [])])
+def _stages(kinds: set[str]) -> Q:
+    """Rollup rows of stages of these kinds (the stage ids read inside the query)."""
+    return Q(stage_id__in=Stage.objects.filter(kind__in=sorted(kinds)).values("pk"))
 
 
-def _rows_of(kpi: Any, ids: dict[str, list[int]]) -> Q:
+def _rows_of(kpi: Any) -> Q:
     """The rollup rows of a KPI: its event and, for won or closed deals, the stages of the
     outcomes it counts (its own stage-kind filter applied)."""
     event = Q(event=EVENTS[kpi.source][0])
@@ -260,7 +264,7 @@ def _rows_of(kpi: Any, ids: dict[str, list[int]]) -> Q:
     allowed = set(OUTCOMES[kpi.source])
     if "stage_kind" in (kpi.filters or {}):
         allowed &= _kinds(kpi.filters["stage_kind"])
-    return event & _stages(ids, allowed)
+    return event & _stages(allowed)
 
 
 def components(parts: dict[str, Any]) -> Components:
