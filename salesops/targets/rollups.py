@@ -1,6 +1,8 @@
 """KPI parts per whole local month from the deals' monthly rollup (crm.DealMonth) instead of
 the deals themselves: a year of a company's closed deals is ~450k rows at scale M, its rollup
-~36k, and the company's figures per month are a grouped read of those.
+~36k, and the company's figures per month are a grouped read of those. (Done activities per
+local day, crm.ActivityDay, are read by insights.metrics.activity_days: `counts_days` says
+which KPIs it answers.)
 
 Only what the rollup can answer exactly is read from it: KPIs of won, closed or opened deals
 without filters other than the outcome (`eligible`), whole local months, an actor whose visible
@@ -184,7 +186,7 @@ def by_owner(group: Iterable[Any], months: list[Period], owners: Iterable[int] |
         for (owner, _i), parts in rows.items():
             mine[owner] = mine[owner] + parts if owner in mine else parts
     kpis = {k.code: k for k in group}
-    return {code: {o: _parts(kpis[code], s) for o, s in rows.items() if s.n}
+    return {code: {o: as_parts(kpis[code], s) for o, s in rows.items() if s.n}
             for code, rows in found.items()}  # fmt: skip
 
 
@@ -206,7 +208,7 @@ def sums(group: Iterable[Any], months: list[Period], seen: Any,
                 found[kpi.code][key] = _Sums(n, num or 0, *_measured(kpi, total or 0))
     if by_owner:
         return found
-    return {k.code: {key: _parts(k, s) for key, s in found[k.code].items()} for k in group}
+    return {k.code: {key: as_parts(k, s) for key, s in found[k.code].items()} for k in group}
 
 
 def _measured(kpi: Any, total: int) -> tuple[int, int]:
@@ -273,13 +275,9 @@ def components(parts: dict[str, Any]) -> Components:
 
 
 def as_parts(kpi: Any, sums: _Sums) -> dict[str, Any]:
-    """A KPI's parts from the raw sums `sums(by_owner=True)` gives."""
-    return _parts(kpi, sums)
-
-
-def _parts(kpi: Any, sums: _Sums) -> dict[str, Any]:
-    """The parts metrics.kpi_parts gives a KPI, as the deals would sum them: money from whole
-    cents, a cycle from whole microseconds (core.localtime.Elapsed; kpis.as_decimal)."""
+    """The parts metrics.kpi_parts gives a KPI, from raw sums (`sums(by_owner=True)`) as the
+    deals would sum them: money from whole cents, a cycle from whole microseconds
+    (core.localtime.Elapsed; kpis.as_decimal)."""
     found: dict[str, Any] = {"n": sums.n}
     if MEASURES[kpi.measure] == "amount":
         found["total"] = (Decimal(sums.cents) * CENT).quantize(CENT)
