@@ -42,7 +42,7 @@ from salesops.core import shared_reads
 from salesops.core.localtime import Elapsed, date_start, local_date, local_trunc, week_index
 from salesops.core.money import CENT, ZERO
 from salesops.core.periods import Period, between
-from salesops.crm.models import Activity, ActivityDay, Opportunity, Stage, StageHistory
+from salesops.crm.models import Opportunity, Stage, StageHistory
 from salesops.crm.selectors.sales import weighted_amount
 from salesops.crm.selectors.stages import of_stage_kind
 from salesops.insights.lens import Lens, subtree
@@ -178,6 +178,13 @@ def value(metric: Metric, parts: Parts | None, kpi: KpiDefinition | None = None)
 
 
 # --- the records behind each figure ------------------------------------------------------------
+
+
+def _rolled() -> Any:
+    """insights.rolled, the rollups' reads (imported late: it builds on this module)."""
+    from salesops.insights import rolled
+
+    return rolled
 
 
 def stints_for(lens: Lens, start: date, end: date) -> attribution.Stints:
@@ -339,7 +346,7 @@ def figure(
     if qs is None and kpi is not None:
         w = lens.window
         months = between("month", w.start, w.end)
-        rolled = _monthly(lens, [kpi], "month", months, w.start, w.end)
+        rolled = _rolled().monthly(lens, [kpi], "month", months, w.start, w.end)
         if rolled is not None:
             parts = _clean(dict.fromkeys(aggregates(metric, kpi)))  # zeros, as for no records
             for got in rolled[kpi.code].values():
@@ -347,8 +354,8 @@ def figure(
             return {"metric": metric, "value": value(metric, parts, kpi), "parts": parts}
     aggs = aggregates(metric, kpi)
     if qs is None and kpi is not None:
-        days = activity_days(lens, kpi, lens.window.start, lens.window.end)
-        qs, aggs = (None, aggs) if days is None else (days, DAYS.aggs)
+        days = _rolled().activity_days(lens, kpi, lens.window.start, lens.window.end)
+        qs, aggs = (None, aggs) if days is None else (days, _rolled().DAYS.aggs)
     qs = records(lens, metric, kpi) if qs is None else qs
     parts = _clean(qs.order_by().aggregate(**aggs))
     return {"metric": metric, "value": value(metric, parts, kpi), "parts": parts}
@@ -414,16 +421,16 @@ def kpis_by_unit(
     info = stints_for(lens, start, end)
     found: dict[str, dict[int, Parts]] = {}
     defs = list(defs)
-    rolled = _stint_rows(lens, [k for k in defs if rollups.eligible(k)], info)
+    rolled = _rolled().stint_rows(lens, [k for k in defs if rollups.eligible(k)], info)
     if rolled is not None:
         found.update({code: _subtrees(r, wanted, paths, info) for code, r in rolled.items()})
         defs = [k for k in defs if k.code not in rolled]
     for group in kpi_batch.by_scan(defs):
         if len(group) == 1:
-            days = activity_days(lens, group[0], start, end)
+            days = _rolled().activity_days(lens, group[0], start, end)
             qs, aggs = (dated(lens, group[0], start, end), kpi_aggregates(group[0]))
             if days is not None:
-                qs, aggs = days, DAYS.aggs
+                qs, aggs = days, _rolled().DAYS.aggs
             found[group[0].code] = by_unit(qs, aggs, wanted, paths, info)
             continue
         qs = dated_together(lens, group, start, end)
@@ -433,45 +440,6 @@ def kpis_by_unit(
             for code, c in kpi_batch.split(row, group).items():
                 rows[code][(row["kpi_owner"], row["kpi_stint"])] = _parts_of(c)
         found.update({code: _subtrees(r, wanted, paths, info) for code, r in rows.items()})
-    return found
-
-
-def _stint_rows(lens: Lens, group: list[KpiDefinition], info: attribution.Stints
-                ) -> dict[str, dict[tuple[Any, ...], Parts]] | None:  # fmt: skip
-    """{KPI code: parts per (owner, stint)} of the lens's window from the deals' monthly
-    rollup, for KPIs it answers over whole months; an owner's month that spans two stints (or
-    the lens's unit in part) read from the deals. None when the rollup cannot answer."""
-    start, end = lens.window.start, lens.window.end
-    months = between("month", start, end)
-    if not group or not _whole_months("month", months, start, end):
-        return None
-    where = _placement(lens, months, start, end)
-    owned, seen = rollups.visible_owners(lens.actor)
-    got = rollups.sums(group, months, seen, where, by_owner=True) if owned else None
-    if got is None:
-        return None
-    split = set(where.split)
-    stint_of: dict[tuple[int, int], int] = {}
-    for rows in got.values():
-        for owner, i in rows:
-            if (owner, i) not in stint_of:
-                stint_of[(owner, i)] = info.whole_stint(owner, months[i].start, months[i].end)
-    split.update(key for key, stint in stint_of.items() if stint < 0)
-    found: dict[str, dict[tuple[Any, ...], Parts]] = {k.code: {} for k in group}
-    kpi_of = {k.code: k for k in group}
-    for code, rows in got.items():
-        for (owner, i), sums in rows.items():
-            if (owner, i) not in split and sums.n:
-                parts = _parts_of(rollups.components(rollups.as_parts(kpi_of[code], sums)))
-                put(found[code], (owner, stint_of[(owner, i)]), parts)
-    where.split = sorted(split)
-    for scan in kpi_batch.by_scan(group) if split else []:
-        qs = _split(lens, scan, where, months, start, end)
-        keys = ("kpi_owner", "kpi_stint")
-        for row in qs.order_by().values(*keys).annotate(**kpi_batch.aggregates(scan)):
-            for code, c in kpi_batch.split(row, scan).items():
-                if c.n:
-                    put(found[code], (row["kpi_owner"], row["kpi_stint"]), _parts_of(c))
     return found
 
 
@@ -509,10 +477,6 @@ class Dating:
         return cls(kpi.date_field, aware, kpi_aggregates(kpi))
 
 
-# crm.ActivityDay: done activities per owner and local day
-DAYS = Dating("day", False, {"n": rollups.whole_sum("n")})
-
-
 def by_bucket(
     qs: QuerySet, kpi: KpiDefinition, kind: str, start: date, end: date, owner: bool = False,
     dating: Dating | None = None,
@@ -543,13 +507,13 @@ def kpis_by_bucket(
     revenue and win rate, in one query grouped by bucket, each KPI's parts from its own
     filtered aggregates; a KPI alone in its group as by_bucket."""
     periods, found = between(kind, start, end), {}
-    rolled = _monthly(lens, defs, kind, periods, start, end)
+    rolled = _rolled().monthly(lens, defs, kind, periods, start, end)
     if rolled is not None:
         return rolled
     for group in kpi_batch.by_scan(defs):
         if len(group) == 1 or len(periods) > MAX_RANGES:
             for kpi in group:
-                found[kpi.code] = dated_buckets(lens, kpi, kind, start, end)
+                found[kpi.code] = _rolled().dated_buckets(lens, kpi, kind, start, end)
             continue
         found.update(_group_by_bucket(dated_together(lens, group, start, end), group, periods))
     return found
@@ -567,93 +531,6 @@ def _group_by_bucket(qs: QuerySet, group: list[KpiDefinition], periods: list[Per
             if parts[kpi.code].n:
                 rows[kpi.code][(periods[row["kpi_bucket"]].key,)] = kpi_parts(kpi, parts)
     return rows
-
-
-def _whole_months(kind: str, periods: list[Period], start: date, end: date) -> bool:
-    return kind == "month" and bool(periods) and (periods[0].start, periods[-1].end) == (start, end)
-
-
-def _placement(lens: Lens, months: list[Period], start: date, end: date) -> rollups.Placement:
-    """Which whole months of which owners the lens counts (targets.rollups.place)."""
-    info = stints_for(lens, start, end)
-    whole = lens.unit is None or _counts_all(lens, "closed_at", True, start, end)
-    units = None if whole else _subtree_ids(lens, lens.unit)  # type: ignore[arg-type]
-    person = lens.person.pk if lens.person is not None else None
-    return rollups.place(months, info, units, person)
-
-
-def _split(lens: Lens, group: list[KpiDefinition], where: rollups.Placement,
-           months: list[Period], start: date, end: date) -> QuerySet:  # fmt: skip
-    """The group's records in the months the rollup leaves to the deals (people who changed
-    unit during them), narrowed to the lens as `dated_together`."""
-    source, field = kpis.SOURCES[group[0].source], group[0].date_field
-    split = Q(pk__in=[])
-    for uid, i in where.split:
-        split |= Q(kpi_owner=uid) & kpis.in_range(source, field, months[i].start, months[i].end)
-    return dated_together(lens, group, start, end).filter(split)
-
-
-def _monthly(lens: Lens, defs: Iterable[KpiDefinition], kind: str, periods: list[Period],
-             start: date, end: date) -> dict[str, dict[tuple[Any, ...], Parts]] | None:  # fmt: skip
-    """kpis_by_bucket over whole months from the deals' monthly rollup (targets.rollups),
-    with the months of people who changed unit during them read from the deals; None when
-    the rollup cannot answer."""
-    if not _whole_months(kind, periods, start, end):
-        return None
-    defs = list(defs)
-    where = _placement(lens, periods, start, end)
-    found = rollups.month_parts(lens.actor, defs, periods, where)
-    if found is None or not where.split:
-        return found
-    for group in kpi_batch.by_scan(defs):
-        for code, rows in _group_by_bucket(_split(lens, group, where, periods, start, end),
-                                           group, periods).items():  # fmt: skip
-            for key, parts in rows.items():
-                put(found[code], key, parts)
-    return found
-
-
-def activity_days(lens: Lens, kpi: KpiDefinition, start: date, end: date) -> QuerySet | None:
-    """The lens's done activities from start to end as counts per owner and local day
-    (crm.ActivityDay, summed with DAYS), narrowed to the lens as `dated` narrows the activities
-    themselves (a person's unit is known per day, so no day is split); None when the rollup
-    cannot answer (a KPI with filters, a channel manager, a rollup of another time zone)."""
-    if not rollups.counts_days(kpi):
-        return None
-    owned, seen = rollups.visible_owners(lens.actor, Activity)
-    if not owned or not rollups.usable():
-        return None
-    qs = ActivityDay.objects.filter(day__gte=start, day__lte=end)
-    if seen is not None:
-        qs = qs.filter(owner_id__in=seen)
-    qs = qs.annotate(kpi_owner=F("owner_id"), kpi_day=F("day"))
-    return _narrow(qs, lens, "day", False, start, end)
-
-
-def dated_buckets(lens: Lens, kpi: KpiDefinition, kind: str, start: date, end: date,
-                  owner: bool = False) -> dict[tuple[Any, ...], Parts]:  # fmt: skip
-    """by_bucket over the lens's records of a KPI (`dated`), from a rollup when one answers."""
-    days = activity_days(lens, kpi, start, end)
-    if days is not None:
-        return by_bucket(days, kpi, kind, start, end, owner, DAYS)
-    return by_bucket(dated(lens, kpi, start, end), kpi, kind, start, end, owner)
-
-
-def dated_by_owner(lens: Lens, kpi: KpiDefinition, start: date, end: date) -> dict[int, Parts]:
-    """A KPI's parts per owner of the lens's records from start to end (by_owner over
-    `dated`): over whole months from the deals' monthly rollup when it can answer."""
-    months = between("month", start, end)
-    if _whole_months("month", months, start, end):
-        where = _placement(lens, months, start, end)
-        found = rollups.owner_parts(lens.actor, [kpi], months, where)
-        if found is not None:
-            rows = found[kpi.code]
-            if where.split:
-                split = _split(lens, [kpi], where, months, start, end)
-                for owner, parts in by_owner(split, kpi_aggregates(kpi)).items():
-                    put(rows, owner, parts)
-            return rows
-    return by_owner(dated(lens, kpi, start, end), kpi_aggregates(kpi))
 
 
 def kpi_parts(kpi: KpiDefinition, parts: dict[str, kpis.Components]) -> Parts:

@@ -1,7 +1,7 @@
 """KPI parts per whole local month from the deals' monthly rollup (crm.DealMonth) instead of
 the deals themselves: a year of a company's closed deals is ~450k rows at scale M, its rollup
 ~36k, and the company's figures per month are a grouped read of those. (Done activities per
-local day, crm.ActivityDay, are read by insights.metrics.activity_days: `counts_days` says
+local day, crm.ActivityDay, are read by insights.rolled.activity_days: `counts_days` says
 which KPIs it answers.)
 
 Only what the rollup can answer exactly is read from it: KPIs of won, closed or opened deals

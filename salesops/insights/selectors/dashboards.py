@@ -17,7 +17,7 @@ from django.utils import timezone
 from salesops.core import shared_reads
 from salesops.core.periods import Period, between
 from salesops.crm.models import Activity
-from salesops.insights import metrics
+from salesops.insights import metrics, rolled
 from salesops.insights.lens import Lens, Window, people
 from salesops.insights.selectors import common
 from salesops.insights.selectors.managers import coverage_color
@@ -108,7 +108,7 @@ def rep_dashboard(lens: Lens, now: datetime | None = None) -> dict[str, Any]:
 def _volume(lens: Lens, kpi: Any) -> tuple[str, dict[tuple[Any, ...], metrics.Parts]]:
     kind = "week" if lens.window.days <= 93 else "month"
     w = lens.window
-    return kind, metrics.dated_buckets(lens, kpi, kind, w.start, w.end, owner=True)
+    return kind, rolled.dated_buckets(lens, kpi, kind, w.start, w.end, owner=True)
 
 
 def buckets_of(window: Window, kind: str, today: Any = None) -> list[Period]:
@@ -182,7 +182,7 @@ def team_dashboard(lens: Lens) -> dict[str, Any]:
             actor=lens.actor, unit=lens.unit, period=period, kpi_list=None, today=lens.today
         )
     ids = [p.pk for p in members]
-    won_by = metrics.dated_by_owner(lens, defs["won_revenue"], lens.window.start, lens.window.end)
+    won_by = rolled.dated_by_owner(lens, defs["won_revenue"], lens.window.start, lens.window.end)
     unit_target = common.won_targets(lens, [lens.window], units=[lens.unit.pk] if lens.unit else [])
     kind, volume = _volume(lens, defs["activities_done"])
     by_stage = common.open_by_stage(lens)

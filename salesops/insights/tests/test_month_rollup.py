@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from salesops.core.periods import Period
 from salesops.crm.models import Partner
 from salesops.insights import metrics
+from salesops.insights import rolled as rolled_reads
 from salesops.insights.lens import Window
 from salesops.insights.selectors import common, funnel
 from salesops.insights.tests import support as make
@@ -176,7 +177,7 @@ def test_figures_and_owners_over_whole_months_equal_the_deals(
             lens = make.lens(cast.users[who], window, unit=cast.units[unit])
             found.append([metrics.figure(lens, key, defs=defs)
                           for key in ("won", "win_rate", "cycle", "opened", "lost")])  # fmt: skip
-            found.append(metrics.dated_by_owner(lens, defs["won_revenue"], window.start,
+            found.append(rolled_reads.dated_by_owner(lens, defs["won_revenue"], window.start,
                                                 window.end))  # fmt: skip
         return tuple(found)
 
@@ -308,7 +309,7 @@ def test_done_activities_from_their_daily_rollup_equal_the_activities(
                 lens = make.lens(cast.users[who], window,
                                  unit=cast.units[unit] if unit else None,
                                  person=cast.users[person] if person else None)  # fmt: skip
-                found.append(metrics.dated_buckets(lens, kpi, "week", window.start, window.end,
+                found.append(rolled_reads.dated_buckets(lens, kpi, "week", window.start, window.end,
                                                    owner=True))  # fmt: skip
                 found.append(metrics.figure(lens, "activities", defs={kpi.code: kpi}))
                 by_unit = metrics.kpis_by_unit(lens, [kpi], cast.units.values(), unit_paths())
@@ -329,12 +330,12 @@ def test_done_activities_with_a_filter_are_read_from_the_activities(
 ) -> None:
     lens = make.lens(cast.director, Window.of(history.month))
     visits = metrics.kpi_definitions(["visits"])["visits"]
-    assert metrics.activity_days(lens, visits, history.month.start, history.month.end) is None
+    assert rolled_reads.activity_days(lens, visits, history.month.start, history.month.end) is None
     done = metrics.kpi_definitions(["activities_done"])["activities_done"]
     Partner.objects.create(name="Channel Co", kind=Partner.Kind.DISTRIBUTOR,
                            channel_manager=cast.channel_manager)  # fmt: skip
     channel = make.lens(cast.channel_manager, Window.of(history.month))
-    assert metrics.activity_days(channel, done, history.month.start, history.month.end) is None
+    assert rolled_reads.activity_days(channel, done, history.month.start, history.month.end) is None
 
 
 def test_many_weeks_of_done_activities_from_their_daily_rollup(
@@ -344,8 +345,8 @@ def test_many_weeks_of_done_activities_from_their_daily_rollup(
     kpi = metrics.kpi_definitions(["activities_done"])["activities_done"]
     start = history.month.start.replace(year=history.month.start.year - 2)
     lens = make.lens(cast.director, Window(start, history.month.end, "custom"))
-    rolled = metrics.dated_buckets(lens, kpi, "week", start, history.month.end, owner=True)
+    got = rolled_reads.dated_buckets(lens, kpi, "week", start, history.month.end, owner=True)
     monkeypatch.setattr(rollups, "usable", lambda: False)
-    assert rolled and rolled == metrics.dated_buckets(
+    assert got and got == rolled_reads.dated_buckets(
         lens, kpi, "week", start, history.month.end, owner=True
     )

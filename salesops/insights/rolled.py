@@ -1,0 +1,152 @@
+"""Insights' reads of the rollups (crm.DealMonth, crm.ActivityDay through targets.rollups):
+the same parts as metrics' reads of the records, for the lens's unit or person, with what the
+rollups cannot place (a person's month split by a move between units) read from the records.
+metrics calls these first and reads the records when they give None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.db.models import F, Q, QuerySet
+
+from salesops.core.periods import Period, between
+from salesops.crm.models import Activity, ActivityDay
+from salesops.insights import metrics
+from salesops.insights.lens import Lens
+from salesops.insights.metrics import Dating, Parts
+from salesops.targets import attribution, kpi_batch, kpis, rollups
+from salesops.targets.models import KpiDefinition
+
+# crm.ActivityDay: done activities per owner and local day
+DAYS = Dating("day", False, {"n": rollups.whole_sum("n")})
+
+
+def stint_rows(lens: Lens, group: list[KpiDefinition], info: attribution.Stints
+                ) -> dict[str, dict[tuple[Any, ...], Parts]] | None:  # fmt: skip
+    """{KPI code: parts per (owner, stint)} of the lens's window from the deals' monthly
+    rollup, for KPIs it answers over whole months; an owner's month that spans two stints (or
+    the lens's unit in part) read from the deals. None when the rollup cannot answer."""
+    start, end = lens.window.start, lens.window.end
+    months = between("month", start, end)
+    if not group or not _whole_months("month", months, start, end):
+        return None
+    where = _placement(lens, months, start, end)
+    owned, seen = rollups.visible_owners(lens.actor)
+    got = rollups.sums(group, months, seen, where, by_owner=True) if owned else None
+    if got is None:
+        return None
+    split = set(where.split)
+    stint_of: dict[tuple[int, int], int] = {}
+    for rows in got.values():
+        for owner, i in rows:
+            if (owner, i) not in stint_of:
+                stint_of[(owner, i)] = info.whole_stint(owner, months[i].start, months[i].end)
+    split.update(key for key, stint in stint_of.items() if stint < 0)
+    found: dict[str, dict[tuple[Any, ...], Parts]] = {k.code: {} for k in group}
+    kpi_of = {k.code: k for k in group}
+    for code, rows in got.items():
+        for (owner, i), sums in rows.items():
+            if (owner, i) not in split and sums.n:
+                parts = metrics._parts_of(rollups.components(rollups.as_parts(kpi_of[code], sums)))
+                metrics.put(found[code], (owner, stint_of[(owner, i)]), parts)
+    where.split = sorted(split)
+    for scan in kpi_batch.by_scan(group) if split else []:
+        qs = _split(lens, scan, where, months, start, end)
+        keys = ("kpi_owner", "kpi_stint")
+        for row in qs.order_by().values(*keys).annotate(**kpi_batch.aggregates(scan)):
+            for code, c in kpi_batch.split(row, scan).items():
+                if c.n:
+                    metrics.put(
+                        found[code], (row["kpi_owner"], row["kpi_stint"]), metrics._parts_of(c)
+                    )
+    return found
+
+
+def _whole_months(kind: str, periods: list[Period], start: date, end: date) -> bool:
+    return kind == "month" and bool(periods) and (periods[0].start, periods[-1].end) == (start, end)
+
+
+def _placement(lens: Lens, months: list[Period], start: date, end: date) -> rollups.Placement:
+    """Which whole months of which owners the lens counts (targets.rollups.place)."""
+    info = metrics.stints_for(lens, start, end)
+    whole = lens.unit is None or metrics._counts_all(lens, "closed_at", True, start, end)
+    units = None if whole else metrics._subtree_ids(lens, lens.unit)  # type: ignore[arg-type]
+    person = lens.person.pk if lens.person is not None else None
+    return rollups.place(months, info, units, person)
+
+
+def _split(lens: Lens, group: list[KpiDefinition], where: rollups.Placement,
+           months: list[Period], start: date, end: date) -> QuerySet:  # fmt: skip
+    """The group's records in the months the rollup leaves to the deals (people who changed
+    unit during them), narrowed to the lens as `dated_together`."""
+    source, field = kpis.SOURCES[group[0].source], group[0].date_field
+    split = Q(pk__in=[])
+    for uid, i in where.split:
+        split |= Q(kpi_owner=uid) & kpis.in_range(source, field, months[i].start, months[i].end)
+    return metrics.dated_together(lens, group, start, end).filter(split)
+
+
+def monthly(lens: Lens, defs: Iterable[KpiDefinition], kind: str, periods: list[Period],
+             start: date, end: date) -> dict[str, dict[tuple[Any, ...], Parts]] | None:  # fmt: skip
+    """kpis_by_bucket over whole months from the deals' monthly rollup (targets.rollups),
+    with the months of people who changed unit during them read from the deals; None when
+    the rollup cannot answer."""
+    if not _whole_months(kind, periods, start, end):
+        return None
+    defs = list(defs)
+    where = _placement(lens, periods, start, end)
+    found = rollups.month_parts(lens.actor, defs, periods, where)
+    if found is None or not where.split:
+        return found
+    for group in kpi_batch.by_scan(defs):
+        for code, rows in metrics._group_by_bucket(_split(lens, group, where, periods, start, end),
+                                           group, periods).items():  # fmt: skip
+            for key, parts in rows.items():
+                metrics.put(found[code], key, parts)
+    return found
+
+
+def activity_days(lens: Lens, kpi: KpiDefinition, start: date, end: date) -> QuerySet | None:
+    """The lens's done activities from start to end as counts per owner and local day
+    (crm.ActivityDay, summed with DAYS), narrowed to the lens as `dated` narrows the activities
+    themselves (a person's unit is known per day, so no day is split); None when the rollup
+    cannot answer (a KPI with filters, a channel manager, a rollup of another time zone)."""
+    if not rollups.counts_days(kpi):
+        return None
+    owned, seen = rollups.visible_owners(lens.actor, Activity)
+    if not owned or not rollups.usable():
+        return None
+    qs = ActivityDay.objects.filter(day__gte=start, day__lte=end)
+    if seen is not None:
+        qs = qs.filter(owner_id__in=seen)
+    qs = qs.annotate(kpi_owner=F("owner_id"), kpi_day=F("day"))
+    return metrics._narrow(qs, lens, "day", False, start, end)
+
+
+def dated_buckets(lens: Lens, kpi: KpiDefinition, kind: str, start: date, end: date,
+                  owner: bool = False) -> dict[tuple[Any, ...], Parts]:  # fmt: skip
+    """by_bucket over the lens's records of a KPI (`dated`), from a rollup when one answers."""
+    days = activity_days(lens, kpi, start, end)
+    if days is not None:
+        return metrics.by_bucket(days, kpi, kind, start, end, owner, DAYS)
+    return metrics.by_bucket(metrics.dated(lens, kpi, start, end), kpi, kind, start, end, owner)
+
+
+def dated_by_owner(lens: Lens, kpi: KpiDefinition, start: date, end: date) -> dict[int, Parts]:
+    """A KPI's parts per owner of the lens's records from start to end (by_owner over
+    `dated`): over whole months from the deals' monthly rollup when it can answer."""
+    months = between("month", start, end)
+    if _whole_months("month", months, start, end):
+        where = _placement(lens, months, start, end)
+        found = rollups.owner_parts(lens.actor, [kpi], months, where)
+        if found is not None:
+            rows = found[kpi.code]
+            if where.split:
+                split = _split(lens, [kpi], where, months, start, end)
+                for owner, parts in metrics.by_owner(split, metrics.kpi_aggregates(kpi)).items():
+                    metrics.put(rows, owner, parts)
+            return rows
+    return metrics.by_owner(metrics.dated(lens, kpi, start, end), metrics.kpi_aggregates(kpi))
