@@ -422,13 +422,12 @@ def _both_by_month(
     got = rollups.sums([kpi], months, seen, rollups.Placement(everyone=True), by_owner=True)
     if got is None:
         return None
-    people: dict[int, Components] = {}
-    units: dict[int | None, Components] = {}
+    mine: dict[int, Any] = {}  # whole sums per person and per unit, made parts once
+    theirs: dict[int | None, Any] = {}
     split = Q(pk__in=[])
     source = SOURCES[kpi.source]
     for (owner, i), sums in got[kpi.code].items():
-        parts = rollups.components(rollups.as_parts(kpi, sums))
-        people[owner] = people.get(owner, Components()) + parts
+        mine[owner] = mine[owner] + sums if owner in mine else sums
         stint = info.whole_stint(owner, months[i].start, months[i].end)
         if stint < 0:
             split |= Q(kpi_owner=owner) & in_range(source, kpi.date_field, months[i].start,
@@ -436,7 +435,9 @@ def _both_by_month(
             continue
         unit = info.unit_of(owner, stint)
         if unit is not None:
-            units[unit] = units.get(unit, Components()) + parts
+            theirs[unit] = theirs[unit] + sums if unit in theirs else sums
+    people = {o: rollups.components(rollups.as_parts(kpi, s)) for o, s in mine.items()}
+    units = {u: rollups.components(rollups.as_parts(kpi, s)) for u, s in theirs.items()}
     if split.children:
         aware = kpi.date_field in source.datetime_fields
         qs = attribution.with_stint(records(kpi, start, end).filter(split), info,
