@@ -16,6 +16,7 @@ local day (crm.ActivityDay).
 # ruff: noqa: S608 -- the SQL is built from this module's constants only
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -74,35 +75,46 @@ def _signed(table: str, sign: int) -> str:
     return f"SELECT {DEAL}, {sign} AS sign FROM {table}"
 
 
-def _pg_function(name: str, rows: str) -> str:
-    return (
-        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$"
-        f" BEGIN {pg_upsert(rows)}; RETURN NULL; END $$"
-    )
-
-
-POSTGRESQL = [
-    _pg_function("crm_deal_month_added", _signed("added", 1)),
-    _pg_function("crm_deal_month_removed", _signed("removed", -1)),
-    _pg_function(
-        "crm_deal_month_changed", f"{_signed('added', 1)} UNION ALL {_signed('removed', -1)}"
-    ),
-    "CREATE TRIGGER crm_deal_month_insert AFTER INSERT ON crm_opportunity"
-    " REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION crm_deal_month_added()",
-    "CREATE TRIGGER crm_deal_month_delete AFTER DELETE ON crm_opportunity"
-    " REFERENCING OLD TABLE AS removed FOR EACH STATEMENT"
-    " EXECUTE FUNCTION crm_deal_month_removed()",
-    # Transition tables rule out a column list: every UPDATE statement runs it, and one that
-    # changes none of the columns above nets to nothing and writes nothing.
-    "CREATE TRIGGER crm_deal_month_update AFTER UPDATE ON crm_opportunity"
-    " REFERENCING OLD TABLE AS removed NEW TABLE AS added FOR EACH STATEMENT"
-    " EXECUTE FUNCTION crm_deal_month_changed()",
-]
 TRIGGERS = ("insert", "update", "delete")
-POSTGRESQL_DROP = [
-    *(f"DROP TRIGGER crm_deal_month_{name} ON crm_opportunity" for name in TRIGGERS),
-    *(f"DROP FUNCTION crm_deal_month_{name}()" for name in ("added", "removed", "changed")),
-]
+
+
+def pg_triggers(name: str, table: str, upsert: Any, columns: str) -> tuple[list[str], list[str]]:
+    """The PostgreSQL functions and statement-level triggers that keep a rollup `name` from
+    `table`: `upsert(rows)` adds the facts of `rows` (the `columns` and a `sign`): the new rows
+    of an INSERT, the old rows of a DELETE (sign -1), both for an UPDATE. Transition tables
+    rule out a column list, so every UPDATE statement runs it; one that changes none of the
+    rollup's columns nets to nothing and writes nothing. Returns (create, drop)."""
+
+    def rows(source: str, sign: int) -> str:
+        return f"SELECT {columns}, {sign} AS sign FROM {source}"
+
+    bodies = {
+        "added": rows("added", 1),
+        "removed": rows("removed", -1),
+        "changed": f"{rows('added', 1)} UNION ALL {rows('removed', -1)}",
+    }
+    create = [
+        f"CREATE FUNCTION {name}_{kind}() RETURNS trigger LANGUAGE plpgsql AS $$"
+        f" BEGIN {upsert(body)}; RETURN NULL; END $$"
+        for kind, body in bodies.items()
+    ]
+    for op, refs, kind in (
+        ("insert", "NEW TABLE AS added", "added"),
+        ("delete", "OLD TABLE AS removed", "removed"),
+        ("update", "OLD TABLE AS removed NEW TABLE AS added", "changed"),
+    ):
+        create.append(
+            f"CREATE TRIGGER {name}_{op} AFTER {op.upper()} ON {table} REFERENCING {refs}"
+            f" FOR EACH STATEMENT EXECUTE FUNCTION {name}_{kind}()"
+        )
+    drop = [
+        *(f"DROP TRIGGER {name}_{op} ON {table}" for op in TRIGGERS),
+        *(f"DROP FUNCTION {name}_{kind}()" for kind in bodies),
+    ]
+    return create, drop
+
+
+POSTGRESQL, POSTGRESQL_DROP = pg_triggers("crm_deal_month", "crm_opportunity", pg_upsert, DEAL)
 PG_REBUILD = [
     "DELETE FROM crm_dealmonth",
     pg_upsert(_signed("crm_opportunity", 1)),
@@ -191,33 +203,9 @@ def _activities(table: str, sign: int) -> str:
     return f"SELECT {ACTIVITY}, {sign} AS sign FROM {table}"
 
 
-def _pg_activity_function(name: str, rows: str) -> str:
-    return (
-        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$"
-        f" BEGIN {_pg_activity_upsert(rows)}; RETURN NULL; END $$"
-    )
-
-
-ACTIVITY_POSTGRESQL = [
-    _pg_activity_function("crm_activity_day_added", _activities("added", 1)),
-    _pg_activity_function("crm_activity_day_removed", _activities("removed", -1)),
-    _pg_activity_function(
-        "crm_activity_day_changed",
-        f"{_activities('added', 1)} UNION ALL {_activities('removed', -1)}",
-    ),
-    "CREATE TRIGGER crm_activity_day_insert AFTER INSERT ON crm_activity"
-    " REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION crm_activity_day_added()",
-    "CREATE TRIGGER crm_activity_day_delete AFTER DELETE ON crm_activity"
-    " REFERENCING OLD TABLE AS removed FOR EACH STATEMENT"
-    " EXECUTE FUNCTION crm_activity_day_removed()",
-    "CREATE TRIGGER crm_activity_day_update AFTER UPDATE ON crm_activity"
-    " REFERENCING OLD TABLE AS removed NEW TABLE AS added FOR EACH STATEMENT"
-    " EXECUTE FUNCTION crm_activity_day_changed()",
-]
-ACTIVITY_POSTGRESQL_DROP = [
-    *(f"DROP TRIGGER crm_activity_day_{name} ON crm_activity" for name in TRIGGERS),
-    *(f"DROP FUNCTION crm_activity_day_{name}()" for name in ("added", "removed", "changed")),
-]
+ACTIVITY_POSTGRESQL, ACTIVITY_POSTGRESQL_DROP = pg_triggers(
+    "crm_activity_day", "crm_activity", _pg_activity_upsert, ACTIVITY
+)
 ACTIVITY_PG_REBUILD = [
     "DELETE FROM crm_activityday",
     _pg_activity_upsert(_activities("crm_activity", 1)),

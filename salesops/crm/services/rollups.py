@@ -1,6 +1,10 @@
-"""Rebuilding the rollups (crm.DealMonth, crm.ActivityDay) in the site's time zone."""
+"""Rebuilding the tables kept by triggers from their records: the rollups (crm.DealMonth,
+crm.ActivityDay) in the site's time zone, and the stages each deal has been in
+(crm.StagesReached) — after a change of time zone, or a load that skipped the triggers."""
 
 from __future__ import annotations
+
+import importlib
 
 from django.db import connection, transaction
 
@@ -9,17 +13,24 @@ from salesops.crm.models import DealMonth, RollupState
 
 
 @transaction.atomic
-def deal_months_rebuild() -> int:
+def trigger_tables_rebuild() -> int:
     """Place every deal again in its local month, and every done activity on its local day, of
     the site's current time zone (after the zone changed; the readers ignore the rollups until
-    then) and return the deals' rows kept. Safe to run twice: the rollups are recomputed from
-    the records, not added to."""
+    then), recompute the stages each deal has been in, and return the deals' rows kept. Safe to
+    run twice: the tables are recomputed from the records, not added to."""
     time_zone, shift = rollup_sql.zone_state()
     RollupState.objects.update_or_create(pk=1, defaults={"time_zone": time_zone, "shift": shift})
     pg = connection.vendor == "postgresql"
     deals = rollup_sql.PG_REBUILD if pg else rollup_sql.SQLITE_REBUILD
     days = rollup_sql.ACTIVITY_PG_REBUILD if pg else rollup_sql.ACTIVITY_SQLITE_REBUILD
     with connection.cursor() as cursor:
-        for sql in [*deals, *days]:
+        for sql in [*deals, *days, *_stages_reached(pg)]:
             cursor.execute(sql)
     return DealMonth.objects.count()
+
+
+def _stages_reached(pg: bool) -> list[str]:
+    """crm 0009's own statements that fill the stages reached from the stage history."""
+    sql = importlib.import_module("salesops.crm.migrations.0009_stages_reached")
+    fill = sql.POSTGRESQL[-1] if pg else sql.SQLITE[-2]
+    return ["DELETE FROM crm_stagesreached", fill]

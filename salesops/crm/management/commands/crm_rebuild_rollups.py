@@ -1,4 +1,4 @@
-"""`salesops crm_rebuild_rollups`: rebuild the deals' monthly rollup in the site's time zone."""
+"""`salesops crm_rebuild_rollups`: rebuild the tables kept by triggers from their records."""
 
 from __future__ import annotations
 
@@ -6,16 +6,18 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from salesops.crm.services.rollups import deal_months_rebuild
+from salesops.crm.services.rollups import trigger_tables_rebuild
 
 
 class Command(BaseCommand):
     help = (
-        "Place every deal again in its local month of the site's time zone (TIME_ZONE). Run it "
-        "after changing the time zone: until then reports read the deals themselves, which is "
-        "slower but exact. Safe to run twice."
+        "Place every deal again in its local month and every done activity on its local day "
+        "in the site's time zone (TIME_ZONE), and recompute the stages each deal has been in. "
+        "Run it after changing the time zone (until then reports read the records themselves, "
+        "which is slower but exact) or after restoring the tables without their triggers. "
+        "Safe to run twice."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        rows = deal_months_rebuild()
+        rows = trigger_tables_rebuild()
         self.stdout.write(f"Deals per owner and month: {rows} rows rebuilt.")
