@@ -28,6 +28,7 @@ from salesops.crm.models import (
 from salesops.crm.services.rollups import trigger_tables_rebuild
 from salesops.crm.tests import test_sales_support as make
 from salesops.crm.tests.test_sales_support import english  # noqa: F401
+from salesops.crm.tests.test_stages_reached import stage_ids_the_bits_hold  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 OPENED, CLOSED = DealMonth.Event.OPENED, DealMonth.Event.CLOSED
