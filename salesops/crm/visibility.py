@@ -35,6 +35,20 @@ class CrmVisibility:
     ) -> None:
         self.owner, self.partner, self.pool, self.extra_roles = owner, partner, pool, extra_roles
 
+    def owners(self, actor: Any) -> tuple[bool, tuple[int, ...] | None]:
+        """The records with an owner that `apply` keeps, as (whether they are exactly those of
+        a set of owners, which owners: None for all). A channel manager also sees their
+        partners' records, which no owner list gives: (False, None). Rollups kept per owner
+        (targets.rollups) read by it."""
+        if actor is None or not actor.is_authenticated or not actor.is_active:
+            return True, ()
+        if actor.role in self.extra_roles:
+            return True, None
+        if self.partner and managed_partners(actor):
+            return False, None
+        scope = actor.scope("sales")
+        return True, None if scope.everything else tuple(scope.user_ids)
+
     def apply(self, qs: models.QuerySet, actor: Any) -> models.QuerySet:
         if actor is None or not actor.is_authenticated or not actor.is_active:
             return qs.none()

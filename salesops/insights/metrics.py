@@ -343,21 +343,10 @@ def figure(
     kpi = None
     if metric.kpi:
         kpi = (defs or {}).get(metric.kpi) or kpi_definitions([metric.kpi])[metric.kpi]
-    if qs is None and kpi is not None:
-        w = lens.window
-        months = between("month", w.start, w.end)
-        rolled = _rolled().monthly(lens, [kpi], "month", months, w.start, w.end)
-        if rolled is not None:
-            parts = _clean(dict.fromkeys(aggregates(metric, kpi)))  # zeros, as for no records
-            for got in rolled[kpi.code].values():
-                parts = add(parts, got)
-            return {"metric": metric, "value": value(metric, parts, kpi), "parts": parts}
-    aggs = aggregates(metric, kpi)
-    if qs is None and kpi is not None:
-        days = _rolled().activity_days(lens, kpi, lens.window.start, lens.window.end)
-        qs, aggs = (None, aggs) if days is None else (days, _rolled().DAYS.aggs)
-    qs = records(lens, metric, kpi) if qs is None else qs
-    parts = _clean(qs.order_by().aggregate(**aggs))
+    parts = _rolled().figure_parts(lens, metric, kpi) if qs is None and kpi else None
+    if parts is None:
+        qs = records(lens, metric, kpi) if qs is None else qs
+        parts = _clean(qs.order_by().aggregate(**aggregates(metric, kpi)))
     return {"metric": metric, "value": value(metric, parts, kpi), "parts": parts}
 
 

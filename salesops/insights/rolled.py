@@ -10,14 +10,14 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 
 from salesops.core.periods import Period, between
 from salesops.crm.models import Activity, ActivityDay
 from salesops.insights import metrics
 from salesops.insights.lens import Lens
 from salesops.insights.metrics import Dating, Parts
-from salesops.targets import attribution, kpi_batch, kpis, rollups
+from salesops.targets import attribution, kpi_batch, rollups
 from salesops.targets.models import KpiDefinition
 
 # crm.ActivityDay: done activities per owner and local day
@@ -30,8 +30,8 @@ def stint_rows(lens: Lens, group: list[KpiDefinition], info: attribution.Stints
     rollup, for KPIs it answers over whole months; an owner's month that spans two stints (or
     the lens's unit in part) read from the deals. None when the rollup cannot answer."""
     start, end = lens.window.start, lens.window.end
-    months = between("month", start, end)
-    if not group or not _whole_months("month", months, start, end):
+    months = rollups.whole_months(start, end)
+    if not group or months is None:
         return None
     where = _placement(lens, months, start, end)
     owned, seen = rollups.visible_owners(lens.actor)
@@ -65,10 +65,6 @@ def stint_rows(lens: Lens, group: list[KpiDefinition], info: attribution.Stints
     return found
 
 
-def _whole_months(kind: str, periods: list[Period], start: date, end: date) -> bool:
-    return kind == "month" and bool(periods) and (periods[0].start, periods[-1].end) == (start, end)
-
-
 def _placement(lens: Lens, months: list[Period], start: date, end: date) -> rollups.Placement:
     """Which whole months of which owners the lens counts (targets.rollups.place)."""
     info = metrics.stints_for(lens, start, end)
@@ -82,10 +78,7 @@ def _split(lens: Lens, group: list[KpiDefinition], where: rollups.Placement,
            months: list[Period], start: date, end: date) -> QuerySet:  # fmt: skip
     """The group's records in the months the rollup leaves to the deals (people who changed
     unit during them), narrowed to the lens as `dated_together`."""
-    source, field = kpis.SOURCES[group[0].source], group[0].date_field
-    split = Q(pk__in=[])
-    for uid, i in where.split:
-        split |= Q(kpi_owner=uid) & kpis.in_range(source, field, months[i].start, months[i].end)
+    split = rollups.split_q(where.split, months, group[0])
     return metrics.dated_together(lens, group, start, end).filter(split)
 
 
@@ -94,7 +87,7 @@ def monthly(lens: Lens, defs: Iterable[KpiDefinition], kind: str, periods: list[
     """kpis_by_bucket over whole months from the deals' monthly rollup (targets.rollups),
     with the months of people who changed unit during them read from the deals; None when
     the rollup cannot answer."""
-    if not _whole_months(kind, periods, start, end):
+    if kind != "month" or rollups.whole_months(start, end) is None:
         return None
     defs = list(defs)
     where = _placement(lens, periods, start, end)
@@ -126,6 +119,20 @@ def activity_days(lens: Lens, kpi: KpiDefinition, start: date, end: date) -> Que
     return metrics._narrow(qs, lens, "day", False, start, end)
 
 
+def figure_parts(lens: Lens, metric: metrics.Metric, kpi: KpiDefinition) -> Parts | None:
+    """A dated figure's parts over the lens's window from a rollup (metrics.figure); None
+    when no rollup answers."""
+    w = lens.window
+    rolled = monthly(lens, [kpi], "month", between("month", w.start, w.end), w.start, w.end)
+    if rolled is not None:
+        parts = metrics._clean(dict.fromkeys(metrics.aggregates(metric, kpi)))  # no records: 0
+        for got in rolled[kpi.code].values():
+            parts = metrics.add(parts, got)
+        return parts
+    days = activity_days(lens, kpi, w.start, w.end)
+    return None if days is None else metrics._clean(days.order_by().aggregate(**DAYS.aggs))
+
+
 def dated_buckets(lens: Lens, kpi: KpiDefinition, kind: str, start: date, end: date,
                   owner: bool = False) -> dict[tuple[Any, ...], Parts]:  # fmt: skip
     """by_bucket over the lens's records of a KPI (`dated`), from a rollup when one answers."""
@@ -138,8 +145,8 @@ def dated_buckets(lens: Lens, kpi: KpiDefinition, kind: str, start: date, end: d
 def dated_by_owner(lens: Lens, kpi: KpiDefinition, start: date, end: date) -> dict[int, Parts]:
     """A KPI's parts per owner of the lens's records from start to end (by_owner over
     `dated`): over whole months from the deals' monthly rollup when it can answer."""
-    months = between("month", start, end)
-    if _whole_months("month", months, start, end):
+    months = rollups.whole_months(start, end)
+    if months is not None:
         where = _placement(lens, months, start, end)
         found = rollups.owner_parts(lens.actor, [kpi], months, where)
         if found is not None:

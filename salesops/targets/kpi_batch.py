@@ -19,7 +19,6 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet, Sum
 
 from salesops.core import idlists
-from salesops.core.periods import between
 from salesops.targets import kpis, rollups
 from salesops.targets.kpis import SOURCES, Components
 
@@ -100,10 +99,9 @@ def people_values(
     `end`: one query per group of KPIs reading the same rows. People without records are left
     out, as `kpis.evaluate` leaves them."""
     values: dict[str, dict[int, Any]] = {}
-    months = between("month", start, end)
-    whole = bool(months) and (months[0].start, months[-1].end) == (start, end)
+    months = rollups.whole_months(start, end)
     for group in by_scan(kpi_list):
-        rolled = rollups.by_owner(group, months, owners) if whole else None
+        rolled = rollups.by_owner(group, months, owners) if months else None
         if rolled is not None:  # whole months of deals: from their monthly rollup
             for kpi in group:
                 values[kpi.code] = {uid: kpis.value_of(kpi, rollups.components(parts))

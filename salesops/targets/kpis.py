@@ -37,7 +37,7 @@ from salesops.core import idlists, shared_reads
 from salesops.core.literal import Literal
 from salesops.core.localtime import Elapsed, local_date, local_trunc
 from salesops.core.money import CENT
-from salesops.core.periods import Period, between
+from salesops.core.periods import Period
 from salesops.crm.selectors.stages import of_stage_kind
 
 T = TypeVar("T")
@@ -415,8 +415,8 @@ def _both_by_month(
     owner's month split between two units read from the deals. None when it cannot answer."""
     from salesops.targets import attribution, rollups
 
-    months = between("month", start, end)
-    if not months or (months[0].start, months[-1].end) != (start, end):
+    months = rollups.whole_months(start, end)
+    if months is None:
         return None
     seen = None if owners is None else tuple(owners)
     got = rollups.sums([kpi], months, seen, rollups.Placement(everyone=True), by_owner=True)
@@ -424,24 +424,22 @@ def _both_by_month(
         return None
     mine: dict[int, Any] = {}  # whole sums per person and per unit, made parts once
     theirs: dict[int | None, Any] = {}
-    split = Q(pk__in=[])
-    source = SOURCES[kpi.source]
+    split: list[tuple[int, int]] = []
     for (owner, i), sums in got[kpi.code].items():
         mine[owner] = mine[owner] + sums if owner in mine else sums
         stint = info.whole_stint(owner, months[i].start, months[i].end)
         if stint < 0:
-            split |= Q(kpi_owner=owner) & in_range(source, kpi.date_field, months[i].start,
-                                                   months[i].end)  # fmt: skip
+            split.append((owner, i))
             continue
         unit = info.unit_of(owner, stint)
         if unit is not None:
             theirs[unit] = theirs[unit] + sums if unit in theirs else sums
     people = {o: rollups.components(rollups.as_parts(kpi, s)) for o, s in mine.items()}
     units = {u: rollups.components(rollups.as_parts(kpi, s)) for u, s in theirs.items()}
-    if split.children:
-        aware = kpi.date_field in source.datetime_fields
-        qs = attribution.with_stint(records(kpi, start, end).filter(split), info,
-                                    kpi.date_field, aware)  # fmt: skip
+    if split:
+        aware = kpi.date_field in SOURCES[kpi.source].datetime_fields
+        qs = records(kpi, start, end).filter(rollups.split_q(split, months, kpi))
+        qs = attribution.with_stint(qs, info, kpi.date_field, aware)
         for row in qs.order_by().values("kpi_owner", "kpi_stint").annotate(**aggregates(kpi)):
             unit = info.unit_of(row["kpi_owner"], row["kpi_stint"])
             if unit is not None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -24,11 +25,10 @@ from django.db.models import BigIntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Cast
 
 from salesops.core.money import CENT
-from salesops.core.periods import Period
+from salesops.core.periods import Period, between
 from salesops.crm import rollup_sql
 from salesops.crm.models import DealMonth, Opportunity, RollupState, Stage
-from salesops.crm.visibility import managed_partners
-from salesops.targets import attribution
+from salesops.targets import attribution, kpis
 from salesops.targets.kpis import DAY_MICROSECONDS, ZERO, Components
 
 # Source -> (the rollup's event, the date field it is dated by)
@@ -49,12 +49,13 @@ def usable() -> bool:
     UTC offset. Once found usable it stays so for the process: the state changes only when
     `crm_rebuild_rollups` sets it to the site's zone, and the zone (a setting) only with a
     restart."""
-    key = (connection.alias, rollup_sql.zone_state()[0])
+    zone = rollup_sql.zone_state()
+    key = (connection.alias, zone[0])
     if key in _USABLE:
         return True
     state = RollupState.objects.filter(pk=1).values_list("time_zone", "shift").first()
     placed = (state is not None and bool(state[1])) or connection.vendor != "sqlite"
-    if state == rollup_sql.zone_state() and placed:
+    if state == zone and placed:
         _USABLE.add(key)
         return True
     return False
@@ -121,18 +122,25 @@ def place(months: list[Period], info: attribution.Stints, units: set[int] | None
 
 
 def visible_owners(actor: Any, model: Any = Opportunity) -> tuple[bool, tuple[int, ...] | None]:
-    """(whether the records of `model` (deals, activities) the actor sees are those of a set of
-    owners, which owners: None for all). A channel manager also sees their partners' deals and
-    their activities, which the rollups cannot single out."""
-    if actor is None or not actor.is_authenticated or not actor.is_active:
-        return True, ()
-    rule = model.visibility
-    if actor.role in rule.extra_roles:
-        return True, None
-    if managed_partners(actor):
-        return False, None
-    scope = actor.scope("sales")
-    return True, None if scope.everything else tuple(scope.user_ids)
+    """Whether the records of `model` (deals, activities) the actor sees are those of a set of
+    owners, and which (None: all): the model's own visibility rule says (CrmVisibility.owners)."""
+    return model.visibility.owners(actor)  # type: ignore[no-any-return]
+
+
+def whole_months(start: date, end: date) -> list[Period] | None:
+    """The local months from start to end when they are whole months (else None)."""
+    months = between("month", start, end)
+    return months if months and (months[0].start, months[-1].end) == (start, end) else None
+
+
+def split_q(pairs: Iterable[tuple[int, int]], months: list[Period], kpi: Any) -> Q:
+    """The records of a KPI (owner annotated as kpi_owner) of these (owner, month index)
+    pairs: the months the rollup leaves to the records."""
+    source, found = kpis.SOURCES[kpi.source], Q(pk__in=[])
+    for owner, i in pairs:
+        found |= Q(kpi_owner=owner) & kpis.in_range(source, kpi.date_field, months[i].start,
+                                                    months[i].end)  # fmt: skip
+    return found
 
 
 @dataclass
@@ -185,8 +193,8 @@ def by_owner(group: Iterable[Any], months: list[Period], owners: Iterable[int] |
         mine = found.setdefault(code, {})
         for (owner, _i), parts in rows.items():
             mine[owner] = mine[owner] + parts if owner in mine else parts
-    kpis = {k.code: k for k in group}
-    return {code: {o: as_parts(kpis[code], s) for o, s in rows.items() if s.n}
+    by_code = {k.code: k for k in group}
+    return {code: {o: as_parts(by_code[code], s) for o, s in rows.items() if s.n}
             for code, rows in found.items()}  # fmt: skip
 
 
