@@ -45,13 +45,16 @@ def stint_rows(lens: Lens, group: list[KpiDefinition], info: attribution.Stints
             if (owner, i) not in stint_of:
                 stint_of[(owner, i)] = info.whole_stint(owner, months[i].start, months[i].end)
     split.update(key for key, stint in stint_of.items() if stint < 0)
-    found: dict[str, dict[tuple[Any, ...], Parts]] = {k.code: {} for k in group}
+
+    def placed(owner: int, i: int) -> tuple[int, int] | None:
+        return None if (owner, i) in split else (owner, stint_of[(owner, i)])
+
     kpi_of = {k.code: k for k in group}
-    for code, rows in got.items():
-        for (owner, i), sums in rows.items():
-            if (owner, i) not in split and sums.n:
-                parts = metrics._parts_of(rollups.components(rollups.as_parts(kpi_of[code], sums)))
-                metrics.put(found[code], (owner, stint_of[(owner, i)]), parts)
+    found: dict[str, dict[tuple[Any, ...], Parts]] = {
+        code: {key: metrics._parts_of(rollups.components(rollups.as_parts(kpi_of[code], s)))
+               for key, s in rollups.add_up(rows, placed).items()}
+        for code, rows in got.items()
+    }  # fmt: skip
     where.split = sorted(split)
     for scan in kpi_batch.by_scan(group) if split else []:
         qs = _split(lens, scan, where, months, start, end)

@@ -23,10 +23,8 @@ from django.apps import apps
 from django.db.models import (
     Count,
     F,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
 )
 from django.db.models.functions import Trunc
@@ -110,14 +108,10 @@ def _done() -> Q:
 
 
 def _first_won() -> Q:
-    first = (
-        apps.get_model("crm.Opportunity")
-        .objects.filter(customer_id=OuterRef("customer_id"), stage__kind="won")
-        .filter(closed_at__isnull=False)
-        .order_by("closed_at", "pk")
-        .values("pk")[:1]
-    )
-    return _won() & Q(pk=Subquery(first))
+    """Each customer's first won deal: flagged on the deal by database triggers (crm 0013), so
+    a period's are read from the partial index crm_opp_first_wins alone (the flag implies won
+    and closed; a stage condition beside it only adds a second index to the plan)."""
+    return Q(first_win=True)
 
 
 DEAL_FILTERS = {
@@ -422,20 +416,20 @@ def _both_by_month(
     got = rollups.sums([kpi], months, seen, rollups.Placement(everyone=True), by_owner=True)
     if got is None:
         return None
-    mine: dict[int, Any] = {}  # whole sums per person and per unit, made parts once
-    theirs: dict[int | None, Any] = {}
-    split: list[tuple[int, int]] = []
-    for (owner, i), sums in got[kpi.code].items():
-        mine[owner] = mine[owner] + sums if owner in mine else sums
+    rows, split = got[kpi.code], []
+
+    def unit_of(owner: int, i: int) -> int | None:
         stint = info.whole_stint(owner, months[i].start, months[i].end)
         if stint < 0:
             split.append((owner, i))
-            continue
-        unit = info.unit_of(owner, stint)
-        if unit is not None:
-            theirs[unit] = theirs[unit] + sums if unit in theirs else sums
-    people = {o: rollups.components(rollups.as_parts(kpi, s)) for o, s in mine.items()}
-    units = {u: rollups.components(rollups.as_parts(kpi, s)) for u, s in theirs.items()}
+            return None
+        return info.unit_of(owner, stint)  # type: ignore[no-any-return]
+
+    # whole sums per person and per unit, made parts once
+    people = {o: rollups.components(rollups.as_parts(kpi, s))
+              for o, s in rollups.add_up(rows, lambda owner, _i: owner).items()}  # fmt: skip
+    units = {u: rollups.components(rollups.as_parts(kpi, s))
+             for u, s in rollups.add_up(rows, unit_of).items()}  # fmt: skip
     if split:
         aware = kpi.date_field in SOURCES[kpi.source].datetime_fields
         qs = records(kpi, start, end).filter(rollups.split_q(split, months, kpi))

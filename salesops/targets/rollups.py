@@ -14,7 +14,7 @@ A person who moved between units during a month has that month read from the dea
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -188,14 +188,24 @@ def by_owner(group: Iterable[Any], months: list[Period], owners: Iterable[int] |
     got = sums(group, months, seen, where or Placement(everyone=True), by_owner=True)
     if got is None:
         return None
-    found: dict[str, dict[Any, _Sums]] = {}
-    for code, rows in got.items():
-        mine = found.setdefault(code, {})
-        for (owner, _i), parts in rows.items():
-            mine[owner] = mine[owner] + parts if owner in mine else parts
     by_code = {k.code: k for k in group}
-    return {code: {o: as_parts(by_code[code], s) for o, s in rows.items() if s.n}
-            for code, rows in found.items()}  # fmt: skip
+    return {code: {o: as_parts(by_code[code], s) for o, s in add_up(rows, _owner).items() if s.n}
+            for code, rows in got.items()}  # fmt: skip
+
+
+def _owner(owner: int, _month: int) -> int:
+    return owner
+
+
+def add_up(rows: dict[tuple[int, int], _Sums], key: Callable[[int, int], Any]) -> dict[Any, _Sums]:
+    """Raw sums (`sums(by_owner=True)`) added up as integers under key(owner, month index), to
+    be made parts once per key; a key of None leaves the row out."""
+    found: dict[Any, _Sums] = {}
+    for (owner, i), s in rows.items():
+        k = key(owner, i)
+        if k is not None:
+            found[k] = found[k] + s if k in found else s
+    return found
 
 
 def sums(group: Iterable[Any], months: list[Period], seen: Any,
@@ -255,9 +265,18 @@ def _read(group: list[Any], months: list[Period], seen: Any,
     return list(qs.order_by().values_list(*keys).annotate(**aggs))
 
 
+class _Whole(Cast):
+    """A cast to bigint read as the database returns it: an integer (or NULL) on both
+    databases, so no Python conversion of each value (thousands per read)."""
+
+    @property
+    def convert_value(self) -> Any:
+        return self._convert_value_noop
+
+
 def whole_sum(column: str, only: Q | None = None) -> Any:
     """SUM of an integer column as an integer (PostgreSQL sums bigints as numeric)."""
-    return Cast(Sum(column, filter=only), BigIntegerField())
+    return _Whole(Sum(column, filter=only), BigIntegerField())
 
 
 def _stages(kinds: set[str]) -> Q:

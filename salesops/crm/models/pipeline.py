@@ -123,6 +123,9 @@ class Opportunity(TimeStamped):
     lost_note = models.CharField(_("lost note"), max_length=300, blank=True)
     stage_entered_at = models.DateTimeField(_("in stage since"), db_index=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, db_index=True)
+    # The customer's first won deal (the "new customers" KPI): kept by database triggers
+    # whoever writes the deals (crm 0013, salesops/crm/first_win_sql.py), never by the code.
+    first_win = models.BooleanField(_("customer's first win"), default=False, editable=False)
 
     objects = VisibleQuerySet.as_manager()
     visibility = CrmVisibility(partner="partner")
@@ -153,6 +156,12 @@ class Opportunity(TimeStamped):
                 fields=["customer", "closed_at", "id", "stage"],
                 name="crm_opp_customer_closed",
                 condition=models.Q(closed_at__isnull=False),
+            ),
+            # The customers' first wins of a period (the "new customers" KPI), per owner.
+            models.Index(
+                fields=["closed_at", "owner", "amount"],
+                name="crm_opp_first_wins",
+                condition=models.Q(first_win=True),
             ),
         ]
         verbose_name = _("opportunity")
