@@ -40,7 +40,7 @@ def test_generator_loads_the_scale_and_every_answer_equals_its_limit() -> None:
     # the tables kept by triggers hold the loaded rows (a PostgreSQL load skips the triggers
     # and rebuilds them): every deal with a history in stages that have a bit has its stages
     # (a database flushed and reseeded many times numbers its stages past the bits: none),
-    # deals and done activities are summed in full
+    # deals and done activities are summed in full, every customer who won has a first win
     assert _count("crm_stagesreached") == _scalar(
         "SELECT COUNT(DISTINCT opportunity_id) FROM crm_stagehistory WHERE stage_id <= 62"
     )
@@ -49,6 +49,14 @@ def test_generator_loads_the_scale_and_every_answer_equals_its_limit() -> None:
         _scalar("SELECT SUM(n) FROM crm_activityday")
         == _scalar(
             "SELECT COUNT(*) FROM crm_activity WHERE status = 'done' AND done_at IS NOT NULL"
+        )
+        > 0
+    )
+    assert (
+        _scalar("SELECT COUNT(*) FROM crm_opportunity WHERE first_win")
+        == _scalar(
+            "SELECT COUNT(DISTINCT customer_id) FROM crm_opportunity WHERE closed_at IS NOT NULL"
+            " AND stage_id IN (SELECT id FROM crm_stage WHERE kind = 'won')"
         )
         > 0
     )
