@@ -263,6 +263,13 @@ def open_deals(lens: Lens) -> QuerySet[Opportunity]:
     return qs.annotate(kpi_stint=Value(0, IntegerField()))
 
 
+def open_grouped(lens: Lens, keys: list[str]) -> dict[tuple[Any, ...], Parts]:
+    """The lens's open deals today (count, amount, weighted) per `keys`: from the rollup of
+    open deals per owner and stage (insights.rolled) where it answers, else the deals."""
+    found = _rolled().open_grouped(lens, keys)
+    return grouped(open_deals(lens), keys, DEAL_AGGREGATES) if found is None else found
+
+
 def coverage_deals(lens: Lens) -> QuerySet[Opportunity]:
     """Open deals expected to close in what is left of the window (from today on)."""
     rest = lens.window.remaining_from(lens.today)

@@ -10,10 +10,10 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import F, IntegerField, QuerySet, Sum, Value
 
 from salesops.core.periods import Period, between
-from salesops.crm.models import Activity, ActivityDay
+from salesops.crm.models import Activity, ActivityDay, OpenPipeline, Stage
 from salesops.insights import metrics
 from salesops.insights.lens import Lens
 from salesops.insights.metrics import Dating, Parts
@@ -160,3 +160,29 @@ def dated_by_owner(lens: Lens, kpi: KpiDefinition, start: date, end: date) -> di
                     metrics.put(rows, owner, parts)
             return rows
     return metrics.by_owner(metrics.dated(lens, kpi, start, end), metrics.kpi_aggregates(kpi))
+
+
+# crm.OpenPipeline: today's open deals per owner and stage, summed as metrics.DEAL_AGGREGATES
+# sums the deals themselves
+OPEN_AGGREGATES = {
+    "n": rollups.whole_sum("n"), "amount": Sum("amount"), "weighted_sum": Sum("weighted"),
+}  # fmt: skip
+OPEN_KEYS = {"kpi_owner", "kpi_stint", "stage_id"}
+
+
+def open_grouped(lens: Lens, keys: list[str]) -> dict[tuple[Any, ...], Parts] | None:
+    """The lens's open deals today per `keys` (owner, stint, stage), as
+    metrics.grouped(metrics.open_deals(lens), keys, DEAL_AGGREGATES) reads them from the deals;
+    None when the rollup cannot answer (another key, or a channel manager, who also sees
+    partners' deals). Rows whose deals have all moved away hold zeros and are left out, as the
+    deals would leave them out."""
+    owned, seen = rollups.visible_owners(lens.actor)
+    if not owned or not set(keys) <= OPEN_KEYS:
+        return None
+    open_stages = Stage.objects.filter(kind=Stage.Kind.OPEN).values("pk")
+    qs = OpenPipeline.objects.filter(n__gt=0, stage_id__in=open_stages)
+    if seen is not None:
+        qs = qs.filter(owner_id__in=seen)
+    qs = qs.annotate(kpi_owner=F("owner_id"), kpi_stint=Value(0, IntegerField()))
+    qs = metrics._narrow(qs, lens, None, False, lens.today, lens.today)
+    return metrics.grouped(qs, keys, OPEN_AGGREGATES)

@@ -19,7 +19,7 @@ from salesops.crm.models.pipeline import (
     StagesReached,
 )
 from salesops.crm.models.products import Product
-from salesops.crm.models.rollups import ActivityDay, DealMonth, RollupState
+from salesops.crm.models.rollups import ActivityDay, DealMonth, OpenPipeline, RollupState
 
 __all__ = [
     "Activity",
@@ -33,6 +33,7 @@ __all__ = [
     "Customer",
     "DealMonth",
     "Lead",
+    "OpenPipeline",
     "Opportunity",
     "OpportunityLine",
     "Partner",

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from salesops.core.money import MoneyField
+
 
 class DealMonth(models.Model):
     """The deals of one owner in one local month: opened (by opening date) or closed (by close
@@ -64,6 +66,32 @@ class ActivityDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner_id} {self.day}: {self.n}"
+
+
+class OpenPipeline(models.Model):
+    """One owner's deals not yet closed in one stage, as they stand now: their count, amount
+    and weighted amount (each deal's amount × probability, rounded to the cent as
+    `crm.selectors.sales.weighted_amount` rounds it). Kept by triggers on the deals (crm
+    migration 0014), never written from Python; a row whose deals all moved away holds zeros."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False,
+        db_index=False, related_name="+",
+    )  # fmt: skip
+    stage_id = models.IntegerField(_("stage"))
+    n = models.BigIntegerField(default=0)
+    amount = MoneyField(_("amount"), default=0)
+    weighted = MoneyField(_("weighted amount"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "stage_id"], name="crm_openpipeline_key")
+        ]
+        verbose_name = _("open deals of a stage")
+        verbose_name_plural = _("open deals of a stage")
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.stage_id}: {self.n}"
 
 
 class RollupState(models.Model):

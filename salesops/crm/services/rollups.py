@@ -1,7 +1,8 @@
 """Rebuilding what triggers keep from the records: the rollups (crm.DealMonth,
-crm.ActivityDay) in the site's time zone, the stages each deal has been in
-(crm.StagesReached) and each customer's first win (Opportunity.first_win) — after a change of
-time zone, or a load that skipped the triggers."""
+crm.ActivityDay) in the site's time zone, the open deals per owner and stage
+(crm.OpenPipeline), the stages each deal has been in (crm.StagesReached) and each customer's
+first win (Opportunity.first_win) — after a change of time zone, or a load that skipped the
+triggers."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import importlib
 
 from django.db import connection, transaction
 
-from salesops.crm import first_win_sql, rollup_sql
+from salesops.crm import first_win_sql, open_sql, rollup_sql
 from salesops.crm.models import DealMonth, RollupState
 
 
@@ -17,17 +18,18 @@ from salesops.crm.models import DealMonth, RollupState
 def trigger_tables_rebuild() -> int:
     """Place every deal again in its local month, and every done activity on its local day, of
     the site's current time zone (after the zone changed; the readers ignore the rollups until
-    then), recompute the stages each deal has been in and the customers' first wins, and
-    return the deals' rows kept. Safe to run twice: all is recomputed from the records, not
-    added to."""
+    then), recompute the open deals per owner and stage, the stages each deal has been in and
+    the customers' first wins, and return the deals' rows kept. Safe to run twice: all is
+    recomputed from the records, not added to."""
     time_zone, shift = rollup_sql.zone_state()
     RollupState.objects.update_or_create(pk=1, defaults={"time_zone": time_zone, "shift": shift})
     pg = connection.vendor == "postgresql"
     deals = rollup_sql.PG_REBUILD if pg else rollup_sql.SQLITE_REBUILD
     days = rollup_sql.ACTIVITY_PG_REBUILD if pg else rollup_sql.ACTIVITY_SQLITE_REBUILD
     first = first_win_sql.PG_REBUILD if pg else first_win_sql.SQLITE_REBUILD
+    open_now = open_sql.PG_REBUILD if pg else open_sql.SQLITE_REBUILD
     with connection.cursor() as cursor:
-        for sql in [*deals, *days, *_stages_reached(pg), *first]:
+        for sql in [*deals, *days, *_stages_reached(pg), *first, *open_now]:
             cursor.execute(sql)
     return DealMonth.objects.count()
 

@@ -90,9 +90,7 @@ def _add_closed(found: ClosedParts, row: dict[str, Any], key: tuple[Any, ...],
 def open_parts(lens: Lens, dim: str) -> Keyed:
     """Today's visible open deals of the lens (count, amount, weighted) per dimension key and
     stage: (*dim_keys, stage_id) -> parts (one query)."""
-    return metrics.grouped(
-        metrics.open_deals(lens), [*dim_keys(dim), "stage_id"], metrics.DEAL_AGGREGATES
-    )
+    return metrics.open_grouped(lens, [*dim_keys(dim), "stage_id"])
 
 
 def summed(rows: Keyed, key: Any) -> Keyed:
