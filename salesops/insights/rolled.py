@@ -10,10 +10,11 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from django.db.models import F, IntegerField, QuerySet, Sum, Value
+from django.db.models import Count, F, IntegerField, QuerySet, Sum, Value
+from django.db.models.lookups import GreaterThan
 
 from salesops.core.periods import Period, between
-from salesops.crm.models import Activity, ActivityDay, OpenPipeline, Stage
+from salesops.crm.models import Activity, ActivityDay, DealCohort, OpenPipeline, Stage
 from salesops.insights import metrics
 from salesops.insights.lens import Lens
 from salesops.insights.metrics import Dating, Parts
@@ -186,3 +187,48 @@ def open_grouped(lens: Lens, keys: list[str]) -> dict[tuple[Any, ...], Parts] | 
     qs = qs.annotate(kpi_owner=F("owner_id"), kpi_stint=Value(0, IntegerField()))
     qs = metrics._narrow(qs, lens, None, False, lens.today, lens.today)
     return metrics.grouped(qs, keys, OPEN_AGGREGATES)
+
+
+# crm.DealCohort: the deals opened per owner and local month, by the stages they have been in
+
+
+def reached(lens: Lens, kpi: KpiDefinition, masks: dict[int, int]) -> dict[int, Parts] | None:
+    """Per funnel stage id: the deals opened in the lens's window (`kpi`, deals opened) that
+    have been in one of the stages of its mask (stage bits), and their amount, from the
+    cohort rollup; an owner's month split by a move read from the deals. None when the rollup
+    cannot answer (not whole months, a KPI with filters, a channel manager, another zone)."""
+    start, end = lens.window.start, lens.window.end
+    months = rollups.whole_months(start, end)
+    if months is None or not rollups.eligible(kpi) or not rollups.usable():
+        return None
+    owned, seen = rollups.visible_owners(lens.actor)
+    if not owned:
+        return None
+    where = _placement(lens, months, start, end)
+    qs = DealCohort.objects.filter(month__gte=months[0].start, month__lte=months[-1].start)
+    qs = qs.filter(rollups.placed_q(where, months, seen))
+    found = reach_parts(qs.aggregate(**reach_aggregates(masks, "bits", rolled=True)), masks)
+    if where.split:
+        deals = metrics.dated(lens, kpi, start, end).filter(
+            rollups.split_q(where.split, months, kpi)
+        )
+        aggs = reach_aggregates(masks, "stages_reached__bits", rolled=False)
+        more = reach_parts(deals.order_by().aggregate(**aggs), masks)
+        found = {pk: metrics.add(found[pk], more[pk]) for pk in masks}
+    return found
+
+
+def reach_aggregates(masks: dict[int, int], bits: str, *, rolled: bool) -> dict[str, Any]:
+    """Per stage id, the count and amount of the rows whose `bits` meet its mask: deals
+    (`rolled` false) or cohort rollup rows."""
+    aggs: dict[str, Any] = {}
+    for pk, mask in masks.items():
+        hit: Any = GreaterThan(F(bits).bitand(mask), 0)
+        aggs[f"n{pk}"] = rollups.whole_sum("n", hit) if rolled else Count("pk", filter=hit)
+        aggs[f"a{pk}"] = Sum("amount", filter=hit)
+    return aggs
+
+
+def reach_parts(row: dict[str, Any], masks: dict[int, int]) -> dict[int, Parts]:
+    return {pk: {"n": row[f"n{pk}"] or 0, "amount": metrics.as_decimal(row[f"a{pk}"])}
+            for pk in masks}  # fmt: skip

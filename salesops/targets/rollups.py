@@ -242,16 +242,7 @@ def _read(group: list[Any], months: list[Period], seen: Any,
     qs = DealMonth.objects.filter(
         month__gte=months[0].start, month__lte=months[-1].start, event__in=events
     )
-    if seen is not None:
-        qs = qs.filter(owner_id__in=seen)
-    if not where.everyone:
-        every = set(range(len(months)))
-        whole = [uid for uid, found in where.inside.items() if found == every]
-        placed = Q(owner_id__in=whole)
-        for uid, found in where.inside.items():
-            if found != every:
-                placed |= Q(owner_id=uid, month__in=[months[i].start for i in sorted(found)])
-        qs = qs.filter(placed)
+    qs = qs.filter(placed_q(where, months, seen))
     aggs: dict[str, Any] = {}
     for i, kpi in enumerate(group):
         mine = _rows_of(kpi)
@@ -272,6 +263,21 @@ class _Whole(Cast):
     @property
     def convert_value(self) -> Any:
         return self._convert_value_noop
+
+
+def placed_q(where: Placement, months: list[Period], seen: Any) -> Q:
+    """Rollup rows (owner_id, month) of the owners the actor sees (`seen`; None: all) in the
+    months `where` places them."""
+    found = Q() if seen is None else Q(owner_id__in=seen)
+    if where.everyone:
+        return found
+    every = set(range(len(months)))
+    whole = [uid for uid, inside in where.inside.items() if inside == every]
+    placed = Q(owner_id__in=whole)
+    for uid, inside in where.inside.items():
+        if inside != every:
+            placed |= Q(owner_id=uid, month__in=[months[i].start for i in sorted(inside)])
+    return found & placed
 
 
 def whole_sum(column: str, only: Q | None = None) -> Any:

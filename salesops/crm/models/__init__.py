@@ -19,7 +19,13 @@ from salesops.crm.models.pipeline import (
     StagesReached,
 )
 from salesops.crm.models.products import Product
-from salesops.crm.models.rollups import ActivityDay, DealMonth, OpenPipeline, RollupState
+from salesops.crm.models.rollups import (
+    ActivityDay,
+    DealCohort,
+    DealMonth,
+    OpenPipeline,
+    RollupState,
+)
 
 __all__ = [
     "Activity",
@@ -31,6 +37,7 @@ __all__ = [
     "ContractLine",
     "CrmSettings",
     "Customer",
+    "DealCohort",
     "DealMonth",
     "Lead",
     "OpenPipeline",

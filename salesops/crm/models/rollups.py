@@ -68,6 +68,33 @@ class ActivityDay(models.Model):
         return f"{self.owner_id} {self.day}: {self.n}"
 
 
+class DealCohort(models.Model):
+    """The deals one owner opened in one local month that have been in the same set of stages
+    (`bits`, as crm.StagesReached holds them): their count and amount. The funnel counts a
+    month's deals that reached a stage from these rows. Kept by triggers on the deals and on
+    the stages reached (crm migration 0015), never written from Python; deals without a
+    stage bit are left out."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False,
+        db_index=False, related_name="+",
+    )  # fmt: skip
+    month = models.DateField(_("month"))  # the first day of the local month of opening
+    bits = models.BigIntegerField(_("stages reached"))
+    n = models.BigIntegerField(default=0)
+    amount = MoneyField(_("amount"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", "owner", "bits"], name="crm_dealcohort_key")
+        ]
+        verbose_name = _("deals opened in a month")
+        verbose_name_plural = _("deals opened in a month")
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.month:%Y-%m} {self.bits:b}: {self.n}"
+
+
 class OpenPipeline(models.Model):
     """One owner's deals not yet closed in one stage, as they stand now: their count, amount
     and weighted amount (each deal's amount × probability, rounded to the cent as

@@ -1,5 +1,5 @@
 """Rebuilding what triggers keep from the records: the rollups (crm.DealMonth,
-crm.ActivityDay) in the site's time zone, the open deals per owner and stage
+crm.ActivityDay, crm.DealCohort) in the site's time zone, the open deals per owner and stage
 (crm.OpenPipeline), the stages each deal has been in (crm.StagesReached) and each customer's
 first win (Opportunity.first_win) — after a change of time zone, or a load that skipped the
 triggers."""
@@ -10,17 +10,18 @@ import importlib
 
 from django.db import connection, transaction
 
-from salesops.crm import first_win_sql, open_sql, rollup_sql
+from salesops.crm import cohort_sql, first_win_sql, open_sql, rollup_sql
 from salesops.crm.models import DealMonth, RollupState
 
 
 @transaction.atomic
 def trigger_tables_rebuild() -> int:
-    """Place every deal again in its local month, and every done activity on its local day, of
-    the site's current time zone (after the zone changed; the readers ignore the rollups until
-    then), recompute the open deals per owner and stage, the stages each deal has been in and
-    the customers' first wins, and return the deals' rows kept. Safe to run twice: all is
-    recomputed from the records, not added to."""
+    """Place every deal again in its local months (of opening and closing, and of opening with
+    the stages it reached) and every done activity on its local day, of the site's current
+    time zone (after the zone changed; the readers ignore the rollups until then), recompute
+    the open deals per owner and stage, the stages each deal has been in and the customers'
+    first wins, and return the deals' rows kept. Safe to run twice: all is recomputed from the
+    records, not added to."""
     time_zone, shift = rollup_sql.zone_state()
     RollupState.objects.update_or_create(pk=1, defaults={"time_zone": time_zone, "shift": shift})
     pg = connection.vendor == "postgresql"
@@ -28,8 +29,9 @@ def trigger_tables_rebuild() -> int:
     days = rollup_sql.ACTIVITY_PG_REBUILD if pg else rollup_sql.ACTIVITY_SQLITE_REBUILD
     first = first_win_sql.PG_REBUILD if pg else first_win_sql.SQLITE_REBUILD
     open_now = open_sql.PG_REBUILD if pg else open_sql.SQLITE_REBUILD
+    cohorts = cohort_sql.PG_REBUILD if pg else cohort_sql.SQLITE_REBUILD  # after stages reached
     with connection.cursor() as cursor:
-        for sql in [*deals, *days, *_stages_reached(pg), *first, *open_now]:
+        for sql in [*deals, *days, *_stages_reached(pg), *first, *open_now, *cohorts]:
             cursor.execute(sql)
     return DealMonth.objects.count()
 

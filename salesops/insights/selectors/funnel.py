@@ -12,15 +12,14 @@ from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.lookups import GreaterThan
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 
 from salesops.core import shared_reads
 from salesops.core.money import CENT, ZERO
 from salesops.core.periods import between
 from salesops.crm.models import Opportunity, Stage, StageHistory, StagesReached
 from salesops.crm.models.choices import Source, Tier
-from salesops.insights import metrics
+from salesops.insights import metrics, rolled
 from salesops.insights.lens import Lens
 from salesops.insights.selectors import common
 from salesops.insights.selectors import funnel_reads as reads
@@ -57,23 +56,24 @@ COUNT_AMOUNT = {"n": Count("pk"), "amount": Sum("amount")}
 
 def reached(lens: Lens, kpi: Any, funnel: list[Stage]) -> dict[int, metrics.Parts]:
     """Per funnel stage: the deals of the cohort (opened in the window) that reached it or a
-    later stage, and their amount. From the bits of the stages each deal has been in
-    (crm.StagesReached, one aggregate), or by each deal's furthest stage in its history when a
-    stage id has no bit."""
+    later stage, and their amount. From the bits of the stages each deal has been in: summed
+    per owner and month of opening (crm.DealCohort, insights.rolled) or per deal
+    (crm.StagesReached), one aggregate either way; or by each deal's furthest stage in its
+    history when a stage id has no bit."""
     stages = list(Stage.objects.values_list("pk", "order", "kind"))
-    start, end = lens.window.start, lens.window.end
     if any(pk > StagesReached.MAX_BIT for pk, _order, _kind in stages):
         return _reached_by_history(cohort(lens, kpi), funnel)
-    aggs = {}
-    for stage in funnel:
-        later = sum(1 << pk for pk, order, kind in stages
-                    if kind != Stage.Kind.LOST and order >= stage.order)  # fmt: skip
-        hit: Any = GreaterThan(F("stages_reached__bits").bitand(later), 0)
-        aggs.update({f"n{stage.pk}": Count("pk", filter=hit),
-                     f"a{stage.pk}": Sum("amount", filter=hit)})  # fmt: skip
-    row = metrics.dated(lens, kpi, start, end).order_by().aggregate(**aggs)
-    return {s.pk: {"n": row[f"n{s.pk}"] or 0, "amount": metrics.as_decimal(row[f"a{s.pk}"])}
-            for s in funnel}  # fmt: skip
+    masks = {
+        stage.pk: sum(1 << pk for pk, order, kind in stages
+                      if kind != Stage.Kind.LOST and order >= stage.order)
+        for stage in funnel
+    }  # fmt: skip
+    found = rolled.reached(lens, kpi, masks)
+    if found is not None:
+        return found
+    deals = metrics.dated(lens, kpi, lens.window.start, lens.window.end).order_by()
+    aggs = rolled.reach_aggregates(masks, "stages_reached__bits", rolled=False)
+    return rolled.reach_parts(deals.aggregate(**aggs), masks)
 
 
 def _reached_by_history(qs: QuerySet[Opportunity], funnel: list[Stage]) -> Any:
@@ -108,7 +108,7 @@ def stage_rows(
     funnel = [*open_stages(), *Stage.objects.filter(kind=Stage.Kind.WON, is_active=True)]
     reached_by = reached(lens, defs["deals_opened"], funnel)
     if now is None:
-        now = metrics.grouped(metrics.open_deals(lens), ["stage_id"], metrics.DEAL_AGGREGATES)
+        now = metrics.open_grouped(lens, ["stage_id"])
     stays = metrics.grouped(
         metrics.stays(lens, lens.window.start, lens.window.end, by_owner=False),
         ["stage_id"],
