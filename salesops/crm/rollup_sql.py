@@ -78,20 +78,31 @@ def _signed(table: str, sign: int) -> str:
 TRIGGERS = ("insert", "update", "delete")
 
 
-def pg_triggers(name: str, table: str, upsert: Any, columns: str) -> tuple[list[str], list[str]]:
+def pg_triggers(name: str, table: str, upsert: Any, columns: str,
+                moved: str = "") -> tuple[list[str], list[str]]:  # fmt: skip
     """The PostgreSQL functions and statement-level triggers that keep a rollup `name` from
     `table`: `upsert(rows)` adds the facts of `rows` (the `columns` and a `sign`): the new rows
     of an INSERT, the old rows of a DELETE (sign -1), both for an UPDATE. Transition tables
     rule out a column list, so every UPDATE statement runs it; one that changes none of the
-    rollup's columns nets to nothing and writes nothing. Returns (create, drop)."""
+    rollup's columns nets to nothing and writes nothing. With `moved` (a column: plain column
+    names only), an UPDATE counts only the rows whose `moved` changed. Returns (create, drop)."""
 
     def rows(source: str, sign: int) -> str:
         return f"SELECT {columns}, {sign} AS sign FROM {source}"
 
+    def changed(source: str, other: str, sign: int) -> str:
+        picked = ", ".join(f"{source}.{c.strip()}" for c in columns.split(","))
+        return (
+            f"SELECT {picked}, {sign} AS sign FROM {source} JOIN {other} ON {other}.id ="
+            f" {source}.id WHERE {source}.{moved} IS DISTINCT FROM {other}.{moved}"
+        )
+
     bodies = {
         "added": rows("added", 1),
         "removed": rows("removed", -1),
-        "changed": f"{rows('added', 1)} UNION ALL {rows('removed', -1)}",
+        "changed": f"{rows('added', 1)} UNION ALL {rows('removed', -1)}"
+        if not moved
+        else f"{changed('added', 'removed', 1)} UNION ALL {changed('removed', 'added', -1)}",
     }
     create = [
         f"CREATE FUNCTION {name}_{kind}() RETURNS trigger LANGUAGE plpgsql AS $$"

@@ -7,18 +7,27 @@ metrics calls these first and reads the records when they give None.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, IntegerField, QuerySet, Sum, Value
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.lookups import GreaterThan
 
 from salesops.core.periods import Period, between
-from salesops.crm.models import Activity, ActivityDay, DealCohort, OpenPipeline, Stage
+from salesops.crm.models import (
+    Activity,
+    ActivityDay,
+    DealCohort,
+    OpenPipeline,
+    Stage,
+    StageHistory,
+    StayMonth,
+)
 from salesops.insights import metrics
 from salesops.insights.lens import Lens
 from salesops.insights.metrics import Dating, Parts
-from salesops.targets import attribution, kpi_batch, rollups
+from salesops.targets import attribution, kpi_batch, kpis, rollups
 from salesops.targets.models import KpiDefinition
 
 # crm.ActivityDay: done activities per owner and local day
@@ -232,3 +241,41 @@ def reach_aggregates(masks: dict[int, int], bits: str, *, rolled: bool) -> dict[
 def reach_parts(row: dict[str, Any], masks: dict[int, int]) -> dict[int, Parts]:
     return {pk: {"n": row[f"n{pk}"] or 0, "amount": metrics.as_decimal(row[f"a{pk}"])}
             for pk in masks}  # fmt: skip
+
+
+# crm.StayMonth: finished stays per owner, local month of their end and stage
+
+
+def stays_by_stage(lens: Lens) -> dict[tuple[Any, ...], Parts] | None:
+    """The lens's finished stays in open stages that ended in its window, per (stage id,):
+    count and total days, as metrics.grouped reads metrics.stays; an owner's month split by a
+    move read from the stays themselves. None when the rollup cannot answer (not whole months,
+    a channel manager, a rollup of another time zone)."""
+    start, end = lens.window.start, lens.window.end
+    months = rollups.whole_months(start, end)
+    if months is None or not rollups.usable():
+        return None
+    owned, seen = rollups.visible_owners(lens.actor, StageHistory)
+    if not owned:
+        return None
+    where = _placement(lens, months, start, end)
+    qs = StayMonth.objects.filter(
+        month__gte=months[0].start, month__lte=months[-1].start,
+        stage_id__in=Stage.objects.filter(kind=Stage.Kind.OPEN).values("pk"),
+    ).filter(rollups.placed_q(where, months, seen))  # fmt: skip
+    rows = qs.values("stage_id").annotate(n_=rollups.whole_sum("n"),
+                                          us=rollups.whole_sum("total_us"))  # fmt: skip
+    found = {r["stage_id"]: [r["n_"], r["us"]] for r in rows if r["n_"]}
+    if where.split:
+        split = Q(pk__in=[])
+        for owner, i in where.split:
+            first, after = kpis.local_bounds(months[i].start, months[i].end)
+            split |= Q(kpi_owner=owner, left_at__gte=first, left_at__lt=after)
+        stays = metrics.stays(lens, start, end).filter(split).order_by()
+        grouped = stays.values("stage_id").annotate(n_=Count("pk"), length=Sum("duration"))
+        for row in grouped:
+            sums = found.setdefault(row["stage_id"], [0, 0])
+            sums[0] += row["n_"]
+            sums[1] += row["length"] // timedelta(microseconds=1)
+    return {(stage,): {"n": n, "total": Decimal(micros) / kpis.DAY_MICROSECONDS}
+            for stage, (n, micros) in found.items()}  # fmt: skip

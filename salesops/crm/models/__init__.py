@@ -25,6 +25,7 @@ from salesops.crm.models.rollups import (
     DealMonth,
     OpenPipeline,
     RollupState,
+    StayMonth,
 )
 
 __all__ = [
@@ -51,5 +52,6 @@ __all__ = [
     "Stage",
     "StageHistory",
     "StagesReached",
+    "StayMonth",
     "TierStandard",
 ]

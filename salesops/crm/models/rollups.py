@@ -95,6 +95,32 @@ class DealCohort(models.Model):
         return f"{self.owner_id} {self.month:%Y-%m} {self.bits:b}: {self.n}"
 
 
+class StayMonth(models.Model):
+    """The finished stays in one stage of one owner's deals that ended in one local month:
+    their count and summed length in microseconds (as core.localtime.Elapsed measures each).
+    The funnel's time in stage reads these rows. Kept by triggers on the stage history and on
+    the deals' owner (crm migration 0016), never written from Python."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False,
+        db_index=False, related_name="+",
+    )  # fmt: skip
+    month = models.DateField(_("month"))  # the first day of the local month the stays ended
+    stage_id = models.IntegerField(_("stage"))
+    n = models.BigIntegerField(default=0)
+    total_us = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", "owner", "stage_id"], name="crm_staymonth_key")
+        ]
+        verbose_name = _("stays ended in a month")
+        verbose_name_plural = _("stays ended in a month")
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.month:%Y-%m} {self.stage_id}: {self.n}"
+
+
 class OpenPipeline(models.Model):
     """One owner's deals not yet closed in one stage, as they stand now: their count, amount
     and weighted amount (each deal's amount × probability, rounded to the cent as

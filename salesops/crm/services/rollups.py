@@ -1,8 +1,8 @@
-"""Rebuilding what triggers keep from the records: the rollups (crm.DealMonth,
-crm.ActivityDay, crm.DealCohort) in the site's time zone, the open deals per owner and stage
-(crm.OpenPipeline), the stages each deal has been in (crm.StagesReached) and each customer's
-first win (Opportunity.first_win) — after a change of time zone, or a load that skipped the
-triggers."""
+"""Rebuilding what triggers keep from the records: the rollups in the site's time zone
+(crm.DealMonth, crm.ActivityDay, crm.DealCohort, crm.StayMonth), the open deals per owner and
+stage (crm.OpenPipeline), the stages each deal has been in (crm.StagesReached) and each
+customer's first win (Opportunity.first_win) — after a change of time zone, or a load that
+skipped the triggers."""
 
 from __future__ import annotations
 
@@ -10,18 +10,18 @@ import importlib
 
 from django.db import connection, transaction
 
-from salesops.crm import cohort_sql, first_win_sql, open_sql, rollup_sql
+from salesops.crm import cohort_sql, first_win_sql, open_sql, rollup_sql, stay_sql
 from salesops.crm.models import DealMonth, RollupState
 
 
 @transaction.atomic
 def trigger_tables_rebuild() -> int:
     """Place every deal again in its local months (of opening and closing, and of opening with
-    the stages it reached) and every done activity on its local day, of the site's current
-    time zone (after the zone changed; the readers ignore the rollups until then), recompute
-    the open deals per owner and stage, the stages each deal has been in and the customers'
-    first wins, and return the deals' rows kept. Safe to run twice: all is recomputed from the
-    records, not added to."""
+    the stages it reached), every finished stay in the month it ended and every done activity
+    on its local day, of the site's current time zone (after the zone changed; the readers
+    ignore the rollups until then), recompute the open deals per owner and stage, the stages
+    each deal has been in and the customers' first wins, and return the deals' rows kept. Safe
+    to run twice: all is recomputed from the records, not added to."""
     time_zone, shift = rollup_sql.zone_state()
     RollupState.objects.update_or_create(pk=1, defaults={"time_zone": time_zone, "shift": shift})
     pg = connection.vendor == "postgresql"
@@ -30,8 +30,9 @@ def trigger_tables_rebuild() -> int:
     first = first_win_sql.PG_REBUILD if pg else first_win_sql.SQLITE_REBUILD
     open_now = open_sql.PG_REBUILD if pg else open_sql.SQLITE_REBUILD
     cohorts = cohort_sql.PG_REBUILD if pg else cohort_sql.SQLITE_REBUILD  # after stages reached
+    stays = stay_sql.PG_REBUILD if pg else stay_sql.SQLITE_REBUILD
     with connection.cursor() as cursor:
-        for sql in [*deals, *days, *_stages_reached(pg), *first, *open_now, *cohorts]:
+        for sql in [*deals, *days, *_stages_reached(pg), *first, *open_now, *cohorts, *stays]:
             cursor.execute(sql)
     return DealMonth.objects.count()
 

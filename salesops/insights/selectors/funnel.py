@@ -109,11 +109,13 @@ def stage_rows(
     reached_by = reached(lens, defs["deals_opened"], funnel)
     if now is None:
         now = metrics.open_grouped(lens, ["stage_id"])
-    stays = metrics.grouped(
-        metrics.stays(lens, lens.window.start, lens.window.end, by_owner=False),
-        ["stage_id"],
-        {"n": Count("pk"), "total": Sum("duration")},
-    )
+    stays = rolled.stays_by_stage(lens)
+    if stays is None:
+        stays = metrics.grouped(
+            metrics.stays(lens, lens.window.start, lens.window.end, by_owner=False),
+            ["stage_id"],
+            {"n": Count("pk"), "total": Sum("duration")},
+        )
     rows = []
     for stage in funnel:
         got = reached_by[stage.pk]

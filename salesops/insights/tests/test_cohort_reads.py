@@ -1,9 +1,10 @@
 """The funnel's cohort (deals opened in the window that reached each stage) read from the
-rollup per owner, month of opening and stages reached (crm.DealCohort) equals the same read of
-the deals, for the whole company, a region, a team, a person and each role's visible deals,
-with someone who changed team on the 20th (that month of theirs read from the deals); and the
-deals are read when the rollup cannot answer (a channel manager, a window that is not whole
-months)."""
+rollup per owner, month of opening and stages reached (crm.DealCohort), and its time in stage
+read from the rollup of finished stays per owner, month and stage (crm.StayMonth), equal the
+same reads of the deals and stays, for the whole company, a region, a team, a person and each
+role's visible deals, with someone who changed team on the 20th (that month of theirs read
+from the records); and the records are read when a rollup cannot answer (a channel manager, a
+window that is not whole months)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.models import Count, Sum
 from django.test.utils import CaptureQueriesContext
 
 from salesops.crm.models import Partner, Stage
@@ -39,8 +41,9 @@ def history(cast: Any) -> History:
     ]):  # fmt: skip
         opened = make.local(h.month.start.replace(day=day))
         closed = opened + timedelta(days=2) if code == "won" else None
-        make.deal(cast.users[who], f"{200 + 31 * i}.{i}9", stage_code=code, created=opened,
-                  entered=opened, closed=closed)  # fmt: skip
+        opp = make.deal(cast.users[who], f"{200 + 31 * i}.{i}9", stage_code=code,
+                        created=opened, entered=opened, closed=closed)  # fmt: skip
+        make.stay(opp, "lead", opened - timedelta(days=i + 0.3), i + 0.3)  # ended when opened
     return h
 
 
@@ -105,3 +108,47 @@ def test_the_deals_are_read_when_the_rollup_cannot_answer(cast: Any, history: Hi
     assert rolled_reads.reached(channel, kpi, masks) is None
     days = Window(history.month.start, history.month.start + timedelta(days=9), "custom")
     assert rolled_reads.reached(make.lens(cast.director, days), kpi, masks) is None
+
+
+def _stays(lens: Any) -> tuple[Any, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        got = rolled_reads.stays_by_stage(lens)
+    return got, [q["sql"] for q in queries.captured_queries]
+
+
+def _stays_from_records(lens: Any) -> Any:
+    return metrics.grouped(metrics.stays(lens, lens.window.start, lens.window.end),
+                           ["stage_id"], {"n": Count("pk"), "total": Sum("duration")})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("who", "unit", "person"),
+    [("director", None, None), ("director", "acme", None), ("manager", "north", None),
+     ("supervisor", "n1", None), ("other_supervisor", "s1", None),
+     ("manager", None, "peer_rep"), ("rep", None, "rep")],
+)  # fmt: skip
+def test_the_stays_from_the_rollup_equal_the_stays(
+    cast: Any, history: History, who: str, unit: str | None, person: str | None
+) -> None:
+    lens = make.lens(cast.users[who], Window.of(history.month),
+                     unit=cast.units[unit] if unit else None,
+                     person=cast.users[person] if person else None)  # fmt: skip
+    got, sqls = _stays(lens)
+    assert any("crm_staymonth" in sql for sql in sqls)
+    assert got == _stays_from_records(lens)
+    if who == "director" and unit is None:
+        assert not any('FROM "crm_stagehistory"' in sql for sql in sqls)
+        assert sum(p["n"] for p in got.values()) >= 8
+    if unit in ("n1", "s1"):  # peer_rep's month, split by the move, from the stays
+        assert any('FROM "crm_stagehistory"' in sql for sql in sqls)
+
+
+def test_the_stays_are_read_when_the_rollup_cannot_answer(cast: Any, history: History) -> None:
+    Partner.objects.create(name="Channel Co", kind=Partner.Kind.DISTRIBUTOR,
+                           channel_manager=cast.channel_manager)  # fmt: skip
+    assert (
+        rolled_reads.stays_by_stage(make.lens(cast.channel_manager, Window.of(history.month)))
+        is None
+    )
+    days = Window(history.month.start, history.month.start + timedelta(days=9), "custom")
+    assert rolled_reads.stays_by_stage(make.lens(cast.director, days)) is None
