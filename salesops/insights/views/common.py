@@ -90,8 +90,13 @@ def lens_context(lens: Lens, *, units: bool = True, persons: bool = False) -> di
         "quick_periods": quick,
         "period_choices": choices(lens.today),
         "unit_choices": list(led_units(lens.actor)) if units else [],
-        "person_choices": list(people(lens.actor, lens.unit)) if persons else [],
+        "person_choices": list(_named(people(lens.actor, lens.unit))) if persons else [],
     }
+
+
+def _named(qs: Any) -> Any:
+    """People with only what a choice shows (id and name): a director's list is a thousand."""
+    return qs.select_related(None).only("pk", "display_name", "first_name", "last_name", "username")
 
 
 def export(request: HttpRequest, name: str, header: list[Any], rows: list[list[Any]]) -> Any:
