@@ -13,7 +13,21 @@ from django.utils.translation import gettext_lazy as _
 from salesops.core.money import MoneyField
 
 
-class DealMonth(models.Model):
+class OwnerRollup(models.Model):
+    """A rollup's rows belong to a deal or activity owner: an id kept without a foreign-key
+    constraint or an index of its own (the triggers write it; each rollup's unique key
+    indexes it with the rest of the row's key)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False,
+        db_index=False, related_name="+",
+    )  # fmt: skip
+
+    class Meta:
+        abstract = True
+
+
+class DealMonth(OwnerRollup):
     """The deals of one owner in one local month: opened (by opening date) or closed (by close
     date, per stage), with their count, amount (minor units) and, for closed
     deals, the summed time from opening to closing in microseconds. Rows may hold zero counts
@@ -23,10 +37,6 @@ class DealMonth(models.Model):
         OPENED = 1, _("Opened")
         CLOSED = 2, _("Closed")
 
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False,
-        db_index=False, related_name="+",
-    )  # fmt: skip
     month = models.DateField(_("month"))  # the first day of the local month
     event = models.PositiveSmallIntegerField(_("event"), choices=Event.choices)
     stage_id = models.IntegerField(_("stage"), default=0)  # closed deals: their stage; opened: 0
@@ -48,14 +58,10 @@ class DealMonth(models.Model):
         return f"{self.owner_id} {self.month:%Y-%m} {self.event}: {self.n}"
 
 
-class ActivityDay(models.Model):
+class ActivityDay(OwnerRollup):
     """The activities one owner has done on one local day (status done, with a done time):
     kept by triggers on the activities (crm migration 0012), never written from Python."""
 
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False,
-        db_index=False, related_name="+",
-    )  # fmt: skip
     day = models.DateField(_("day"))
     n = models.BigIntegerField(default=0)
 
@@ -68,17 +74,13 @@ class ActivityDay(models.Model):
         return f"{self.owner_id} {self.day}: {self.n}"
 
 
-class DealCohort(models.Model):
+class DealCohort(OwnerRollup):
     """The deals one owner opened in one local month that have been in the same set of stages
     (`bits`, as crm.StagesReached holds them): their count and amount. The funnel counts a
     month's deals that reached a stage from these rows. Kept by triggers on the deals and on
     the stages reached (crm migration 0015), never written from Python; deals without a
     stage bit are left out."""
 
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False,
-        db_index=False, related_name="+",
-    )  # fmt: skip
     month = models.DateField(_("month"))  # the first day of the local month of opening
     bits = models.BigIntegerField(_("stages reached"))
     n = models.BigIntegerField(default=0)
@@ -95,16 +97,12 @@ class DealCohort(models.Model):
         return f"{self.owner_id} {self.month:%Y-%m} {self.bits:b}: {self.n}"
 
 
-class StayMonth(models.Model):
+class StayMonth(OwnerRollup):
     """The finished stays in one stage of one owner's deals that ended in one local month:
     their count and summed length in microseconds (as core.localtime.Elapsed measures each).
     The funnel's time in stage reads these rows. Kept by triggers on the stage history and on
     the deals' owner (crm migration 0016), never written from Python."""
 
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False,
-        db_index=False, related_name="+",
-    )  # fmt: skip
     month = models.DateField(_("month"))  # the first day of the local month the stays ended
     stage_id = models.IntegerField(_("stage"))
     n = models.BigIntegerField(default=0)
@@ -121,16 +119,12 @@ class StayMonth(models.Model):
         return f"{self.owner_id} {self.month:%Y-%m} {self.stage_id}: {self.n}"
 
 
-class OpenPipeline(models.Model):
+class OpenPipeline(OwnerRollup):
     """One owner's deals not yet closed in one stage, as they stand now: their count, amount
     and weighted amount (each deal's amount × probability, rounded to the cent as
     `crm.selectors.sales.weighted_amount` rounds it). Kept by triggers on the deals (crm
     migration 0014), never written from Python; a row whose deals all moved away holds zeros."""
 
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False,
-        db_index=False, related_name="+",
-    )  # fmt: skip
     stage_id = models.IntegerField(_("stage"))
     n = models.BigIntegerField(default=0)
     amount = MoneyField(_("amount"), default=0)
