@@ -57,13 +57,14 @@ def test_generator_loads_the_scale_and_every_answer_equals_its_limit() -> None:
         )
         > 0
     )
-    assert _scalar("SELECT SUM(n) FROM crm_openpipeline") == _scalar(
+    assert _scalar("SELECT COALESCE(SUM(n), 0) FROM crm_openpipeline") == _scalar(
         "SELECT COUNT(*) FROM crm_opportunity WHERE closed_at IS NULL"
     )
-    assert _scalar("SELECT SUM(n) FROM crm_dealcohort") == _scalar(
+    # (none when the reseeded database numbers its stages past the bits, as for stages reached)
+    assert _scalar("SELECT COALESCE(SUM(n), 0) FROM crm_dealcohort") == _scalar(
         "SELECT COUNT(*) FROM crm_stagesreached WHERE bits <> 0"
     )
-    assert _scalar("SELECT SUM(n) FROM crm_staymonth") == _scalar(
+    assert _scalar("SELECT COALESCE(SUM(n), 0) FROM crm_staymonth") == _scalar(
         "SELECT COUNT(*) FROM crm_stagehistory WHERE left_at IS NOT NULL"
     )
     assert (
