@@ -20,6 +20,7 @@ from salesops.crm.models import (
     ActivityDay,
     DealCohort,
     OpenPipeline,
+    Opportunity,
     Stage,
     StageHistory,
     StayMonth,
@@ -85,6 +86,24 @@ def _placement(lens: Lens, months: list[Period], start: date, end: date) -> roll
     units = None if whole else metrics._subtree_ids(lens, lens.unit)  # type: ignore[arg-type]
     person = lens.person.pk if lens.person is not None else None
     return rollups.place(months, info, units, person)
+
+
+def _placed_rows(lens: Lens, model: Any, records: Any = Opportunity
+                 ) -> tuple[QuerySet, rollups.Placement, list[Period]] | None:  # fmt: skip
+    """The rows of a monthly rollup (`model`, by owner and month) that the lens counts over
+    its window's whole months, with the placement (the months a move splits, left to the
+    records) and the months; None when the rollup cannot answer (not whole months, a rollup of
+    another time zone, an actor who sees `records` of others than a set of owners)."""
+    start, end = lens.window.start, lens.window.end
+    months = rollups.whole_months(start, end)
+    if months is None or not rollups.usable():
+        return None
+    owned, seen = rollups.visible_owners(lens.actor, records)
+    if not owned:
+        return None
+    where = _placement(lens, months, start, end)
+    qs = model.objects.filter(month__gte=months[0].start, month__lte=months[-1].start)
+    return qs.filter(rollups.placed_q(where, months, seen)), where, months
 
 
 def _split(lens: Lens, group: list[KpiDefinition], where: rollups.Placement,
@@ -189,8 +208,7 @@ def open_grouped(lens: Lens, keys: list[str]) -> dict[tuple[Any, ...], Parts] | 
     owned, seen = rollups.visible_owners(lens.actor)
     if not owned or not set(keys) <= OPEN_KEYS:
         return None
-    open_stages = Stage.objects.filter(kind=Stage.Kind.OPEN).values("pk")
-    qs = OpenPipeline.objects.filter(n__gt=0, stage_id__in=open_stages)
+    qs = OpenPipeline.objects.filter(rollups.in_stages_of({Stage.Kind.OPEN}), n__gt=0)
     if seen is not None:
         qs = qs.filter(owner_id__in=seen)
     qs = qs.annotate(kpi_owner=F("owner_id"), kpi_stint=Value(0, IntegerField()))
@@ -206,18 +224,13 @@ def reached(lens: Lens, kpi: KpiDefinition, masks: dict[int, int]) -> dict[int, 
     have been in one of the stages of its mask (stage bits), and their amount, from the
     cohort rollup; an owner's month split by a move read from the deals. None when the rollup
     cannot answer (not whole months, a KPI with filters, a channel manager, another zone)."""
-    start, end = lens.window.start, lens.window.end
-    months = rollups.whole_months(start, end)
-    if months is None or not rollups.eligible(kpi) or not rollups.usable():
+    placed = _placed_rows(lens, DealCohort) if rollups.eligible(kpi) else None
+    if placed is None:
         return None
-    owned, seen = rollups.visible_owners(lens.actor)
-    if not owned:
-        return None
-    where = _placement(lens, months, start, end)
-    qs = DealCohort.objects.filter(month__gte=months[0].start, month__lte=months[-1].start)
-    qs = qs.filter(rollups.placed_q(where, months, seen))
+    qs, where, months = placed
     found = reach_parts(qs.aggregate(**reach_aggregates(masks, "bits", rolled=True)), masks)
     if where.split:
+        start, end = lens.window.start, lens.window.end
         deals = metrics.dated(lens, kpi, start, end).filter(
             rollups.split_q(where.split, months, kpi)
         )
@@ -246,32 +259,27 @@ def reach_parts(row: dict[str, Any], masks: dict[int, int]) -> dict[int, Parts]:
 # crm.StayMonth: finished stays per owner, local month of their end and stage
 
 
+def _left_between(start: date, end: date) -> Q:
+    first, after = kpis.local_bounds(start, end)
+    return Q(left_at__gte=first, left_at__lt=after)
+
+
 def stays_by_stage(lens: Lens) -> dict[tuple[Any, ...], Parts] | None:
     """The lens's finished stays in open stages that ended in its window, per (stage id,):
     count and total days, as metrics.grouped reads metrics.stays; an owner's month split by a
     move read from the stays themselves. None when the rollup cannot answer (not whole months,
     a channel manager, a rollup of another time zone)."""
-    start, end = lens.window.start, lens.window.end
-    months = rollups.whole_months(start, end)
-    if months is None or not rollups.usable():
+    placed = _placed_rows(lens, StayMonth, StageHistory)
+    if placed is None:
         return None
-    owned, seen = rollups.visible_owners(lens.actor, StageHistory)
-    if not owned:
-        return None
-    where = _placement(lens, months, start, end)
-    qs = StayMonth.objects.filter(
-        month__gte=months[0].start, month__lte=months[-1].start,
-        stage_id__in=Stage.objects.filter(kind=Stage.Kind.OPEN).values("pk"),
-    ).filter(rollups.placed_q(where, months, seen))  # fmt: skip
+    qs, where, months = placed
+    qs = qs.filter(rollups.in_stages_of({Stage.Kind.OPEN}))
     rows = qs.values("stage_id").annotate(n_=rollups.whole_sum("n"),
                                           us=rollups.whole_sum("total_us"))  # fmt: skip
     found = {r["stage_id"]: [r["n_"], r["us"]] for r in rows if r["n_"]}
     if where.split:
-        split = Q(pk__in=[])
-        for owner, i in where.split:
-            first, after = kpis.local_bounds(months[i].start, months[i].end)
-            split |= Q(kpi_owner=owner, left_at__gte=first, left_at__lt=after)
-        stays = metrics.stays(lens, start, end).filter(split).order_by()
+        split = rollups.owner_months_q(where.split, months, _left_between)
+        stays = metrics.stays(lens, lens.window.start, lens.window.end).filter(split).order_by()
         grouped = stays.values("stage_id").annotate(n_=Count("pk"), length=Sum("duration"))
         for row in grouped:
             sums = found.setdefault(row["stage_id"], [0, 0])

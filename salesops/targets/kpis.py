@@ -427,7 +427,7 @@ def _both_by_month(
 
     # whole sums per person and per unit, made parts once
     people = {o: rollups.components(rollups.as_parts(kpi, s))
-              for o, s in rollups.add_up(rows, lambda owner, _i: owner).items()}  # fmt: skip
+              for o, s in rollups.add_up(rows, rollups.owner_key).items()}  # fmt: skip
     units = {u: rollups.components(rollups.as_parts(kpi, s))
              for u, s in rollups.add_up(rows, unit_of).items()}  # fmt: skip
     if split:

@@ -136,10 +136,19 @@ def whole_months(start: date, end: date) -> list[Period] | None:
 def split_q(pairs: Iterable[tuple[int, int]], months: list[Period], kpi: Any) -> Q:
     """The records of a KPI (owner annotated as kpi_owner) of these (owner, month index)
     pairs: the months the rollup leaves to the records."""
-    source, found = kpis.SOURCES[kpi.source], Q(pk__in=[])
+    source = kpis.SOURCES[kpi.source]
+    return owner_months_q(
+        pairs, months, lambda start, end: kpis.in_range(source, kpi.date_field, start, end)
+    )
+
+
+def owner_months_q(pairs: Iterable[tuple[int, int]], months: list[Period],
+                   dated: Callable[[date, date], Q]) -> Q:  # fmt: skip
+    """Records (owner annotated as kpi_owner) of these (owner, month index) pairs, `dated`
+    giving the records from one day to another."""
+    found = Q(pk__in=[])
     for owner, i in pairs:
-        found |= Q(kpi_owner=owner) & kpis.in_range(source, kpi.date_field, months[i].start,
-                                                    months[i].end)  # fmt: skip
+        found |= Q(kpi_owner=owner) & dated(months[i].start, months[i].end)
     return found
 
 
@@ -189,11 +198,12 @@ def by_owner(group: Iterable[Any], months: list[Period], owners: Iterable[int] |
     if got is None:
         return None
     by_code = {k.code: k for k in group}
-    return {code: {o: as_parts(by_code[code], s) for o, s in add_up(rows, _owner).items() if s.n}
+    return {code: {o: as_parts(by_code[code], s) for o, s in add_up(rows, owner_key).items() if s.n}
             for code, rows in got.items()}  # fmt: skip
 
 
-def _owner(owner: int, _month: int) -> int:
+def owner_key(owner: int, _month: int) -> int:
+    """add_up's key for sums per owner, whatever the month."""
     return owner
 
 
@@ -248,7 +258,7 @@ def _read(group: list[Any], months: list[Period], seen: Any,
         mine = _rows_of(kpi)
         aggs[f"n{i}"] = whole_sum("n", mine)
         numerator = (kpi.numerator or {}).get("stage_kind") if kpi.aggregate == "ratio" else None
-        won = _stages(_kinds(numerator)) if numerator is not None else None
+        won = in_stages_of(_kinds(numerator)) if numerator is not None else None
         aggs[f"u{i}"] = whole_sum("n", mine & won) if won is not None else Value(0)
         column = MEASURES[kpi.measure] or None
         aggs[f"t{i}"] = whole_sum(column, mine) if column else Value(0)
@@ -285,7 +295,7 @@ def whole_sum(column: str, only: Q | None = None) -> Any:
     return _Whole(Sum(column, filter=only), BigIntegerField())
 
 
-def _stages(kinds: set[str]) -> Q:
+def in_stages_of(kinds: set[str]) -> Q:
     """Rollup rows of stages of these kinds (the stage ids read inside the query)."""
     return Q(stage_id__in=Stage.objects.filter(kind__in=sorted(kinds)).values("pk"))
 
@@ -299,7 +309,7 @@ def _rows_of(kpi: Any) -> Q:
     allowed = set(OUTCOMES[kpi.source])
     if "stage_kind" in (kpi.filters or {}):
         allowed &= _kinds(kpi.filters["stage_kind"])
-    return event & _stages(allowed)
+    return event & in_stages_of(allowed)
 
 
 def components(parts: dict[str, Any]) -> Components:

@@ -13,6 +13,9 @@ from django.db import connection, transaction
 from salesops.crm import cohort_sql, first_win_sql, open_sql, rollup_sql, stay_sql
 from salesops.crm.models import DealMonth, RollupState
 
+# What each module's triggers keep, rebuilt in this order (the cohorts read the stages reached)
+KEPT = (first_win_sql, open_sql, cohort_sql, stay_sql)
+
 
 @transaction.atomic
 def trigger_tables_rebuild() -> int:
@@ -27,12 +30,9 @@ def trigger_tables_rebuild() -> int:
     pg = connection.vendor == "postgresql"
     deals = rollup_sql.PG_REBUILD if pg else rollup_sql.SQLITE_REBUILD
     days = rollup_sql.ACTIVITY_PG_REBUILD if pg else rollup_sql.ACTIVITY_SQLITE_REBUILD
-    first = first_win_sql.PG_REBUILD if pg else first_win_sql.SQLITE_REBUILD
-    open_now = open_sql.PG_REBUILD if pg else open_sql.SQLITE_REBUILD
-    cohorts = cohort_sql.PG_REBUILD if pg else cohort_sql.SQLITE_REBUILD  # after stages reached
-    stays = stay_sql.PG_REBUILD if pg else stay_sql.SQLITE_REBUILD
+    kept = [sql for m in KEPT for sql in (m.PG_REBUILD if pg else m.SQLITE_REBUILD)]
     with connection.cursor() as cursor:
-        for sql in [*deals, *days, *_stages_reached(pg), *first, *open_now, *cohorts, *stays]:
+        for sql in [*deals, *days, *_stages_reached(pg), *kept]:
             cursor.execute(sql)
     return DealMonth.objects.count()
 

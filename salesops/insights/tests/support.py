@@ -80,6 +80,13 @@ def lens(actor: Any, window: Window | None = None, **kw: Any) -> Lens:
     )
 
 
+def lens_of(cast: Any, who: str, window: Window, unit: str | None = None,
+            person: str | None = None) -> Lens:  # fmt: skip
+    """The lens of the cast's `who` on a named unit or person (parametrised tests)."""
+    return lens(cast.users[who], window, unit=cast.units[unit] if unit else None,
+                person=cast.users[person] if person else None)  # fmt: skip
+
+
 def stage(code: str) -> Stage:
     ensure_reference()
     return Stage.objects.get(code=code)

@@ -76,9 +76,7 @@ def test_the_cohort_from_the_rollup_equals_the_deals(
     cast: Any, history: History, monkeypatch: Any, who: str, unit: str | None,
     person: str | None,
 ) -> None:  # fmt: skip
-    lens = make.lens(cast.users[who], Window.of(history.month),
-                     unit=cast.units[unit] if unit else None,
-                     person=cast.users[person] if person else None)  # fmt: skip
+    lens = make.lens_of(cast, who, Window.of(history.month), unit, person)
     got, sqls = _read(lens)
     assert any("crm_dealcohort" in sql for sql in sqls)
     assert got == _from_deals(lens, monkeypatch)
@@ -130,9 +128,7 @@ def _stays_from_records(lens: Any) -> Any:
 def test_the_stays_from_the_rollup_equal_the_stays(
     cast: Any, history: History, who: str, unit: str | None, person: str | None
 ) -> None:
-    lens = make.lens(cast.users[who], Window.of(history.month),
-                     unit=cast.units[unit] if unit else None,
-                     person=cast.users[person] if person else None)  # fmt: skip
+    lens = make.lens_of(cast, who, Window.of(history.month), unit, person)
     got, sqls = _stays(lens)
     assert any("crm_staymonth" in sql for sql in sqls)
     assert got == _stays_from_records(lens)

@@ -72,9 +72,7 @@ def test_months_from_the_rollup_equal_months_from_the_deals(
     cast: Any, history: History, monkeypatch: Any, who: str, unit: str | None,
     person: str | None,
 ) -> None:  # fmt: skip
-    lens = make.lens(cast.users[who], Window.of(history.month),
-                     unit=cast.units[unit] if unit else None,
-                     person=cast.users[person] if person else None)  # fmt: skip
+    lens = make.lens_of(cast, who, Window.of(history.month), unit, person)
     got, sqls = _read(lens)
     assert _rolled(sqls)
     assert got == _from_deals(lens, monkeypatch)
@@ -306,9 +304,7 @@ def test_done_activities_from_their_daily_rollup_equal_the_activities(
         found: list[Any] = []
         with CaptureQueriesContext(connection) as queries:
             for window in (Window.of(history.month), Window.of(quarter)):
-                lens = make.lens(cast.users[who], window,
-                                 unit=cast.units[unit] if unit else None,
-                                 person=cast.users[person] if person else None)  # fmt: skip
+                lens = make.lens_of(cast, who, window, unit, person)
                 found.append(rolled_reads.dated_buckets(lens, kpi, "week", window.start, window.end,
                                                    owner=True))  # fmt: skip
                 found.append(metrics.figure(lens, "activities", defs={kpi.code: kpi}))

@@ -75,9 +75,7 @@ def _from_deals(lens: Any, monkeypatch: Any) -> dict[str, Any]:
 def test_open_deals_from_the_rollup_equal_the_deals(
     cast: Any, planted: None, monkeypatch: Any, who: str, unit: str | None, person: str | None,
 ) -> None:  # fmt: skip
-    lens = make.lens(cast.users[who], Window.of(make.last_month().next()),
-                     unit=cast.units[unit] if unit else None,
-                     person=cast.users[person] if person else None)  # fmt: skip
+    lens = make.lens_of(cast, who, Window.of(make.last_month().next()), unit, person)
     got, sqls = _reads(lens)
     assert all("crm_openpipeline" in sql for sql in sqls if "crm_opportunity" in sql) and sqls
     assert not any('FROM "crm_opportunity"' in sql for sql in sqls)

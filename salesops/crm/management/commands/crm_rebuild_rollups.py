@@ -11,12 +11,12 @@ from salesops.crm.services.rollups import trigger_tables_rebuild
 
 class Command(BaseCommand):
     help = (
-        "Place every deal again in its local month and every done activity on its local day "
-        "in the site's time zone (TIME_ZONE), and recompute the stages each deal has been in "
-        "and each customer's first won deal. "
-        "Run it after changing the time zone (until then reports read the records themselves, "
-        "which is slower but exact) or after restoring the tables without their triggers. "
-        "Safe to run twice."
+        "Rebuild every table kept by database triggers from the records: the deals, stays and "
+        "activities per local month or day in the site's time zone (TIME_ZONE), the open "
+        "deals per owner and stage, the stages each deal has been in and each customer's "
+        "first won deal. Run it after changing the time zone (until then reports read the "
+        "records themselves, which is slower but exact) or after restoring the tables without "
+        "their triggers. Safe to run twice."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
