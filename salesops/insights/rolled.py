@@ -166,12 +166,15 @@ def figure_parts(lens: Lens, metric: metrics.Metric, kpi: KpiDefinition) -> Part
 
 
 def dated_buckets(lens: Lens, kpi: KpiDefinition, kind: str, start: date, end: date,
-                  owner: bool = False) -> dict[tuple[Any, ...], Parts]:  # fmt: skip
-    """by_bucket over the lens's records of a KPI (`dated`), from a rollup when one answers."""
+                  owner: bool = False, owners: list[int] | None = None,
+                  ) -> dict[tuple[Any, ...], Parts]:  # fmt: skip
+    """by_bucket over the lens's records of a KPI (`dated`), from a rollup when one answers;
+    only those of `owners` when given."""
     days = activity_days(lens, kpi, start, end)
-    if days is not None:
-        return metrics.by_bucket(days, kpi, kind, start, end, owner, DAYS)
-    return metrics.by_bucket(metrics.dated(lens, kpi, start, end), kpi, kind, start, end, owner)
+    qs = metrics.dated(lens, kpi, start, end) if days is None else days
+    if owners is not None:
+        qs = qs.filter(kpi_owner__in=owners)
+    return metrics.by_bucket(qs, kpi, kind, start, end, owner, None if days is None else DAYS)
 
 
 def dated_by_owner(lens: Lens, kpi: KpiDefinition, start: date, end: date) -> dict[int, Parts]:

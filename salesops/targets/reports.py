@@ -69,13 +69,18 @@ def team_table(
     period: Period,
     kpi_list: list[KpiDefinition] | None,
     today: date,
+    people: list[User] | None = None,
 ) -> tuple[list[KpiDefinition], list[Row]]:
-    """People of a unit × KPIs: target, actual, attainment. Queries: people, targets (and the
+    """People of a unit × KPIs: target, actual, attainment. Queries: people (unless `people`
+    are given: some of the unit's visible people, read with TABLE_FIELDS), targets (and the
     KPIs when not given), and one per group of KPIs — however many people."""
-    people = list(visible_people(actor=actor, unit=unit).only(*TABLE_FIELDS))
+    if people is None:
+        people = list(table_people(actor=actor, unit=unit))
+        owners: Any = visible_people(actor=actor, unit=unit).values("pk")
+    else:
+        owners = [p.pk for p in people]
     ids = [p.pk for p in people]
-    people_qs = visible_people(actor=actor, unit=unit).values("pk")
-    found_qs = page_targets(actor=actor).filter(period_key=period.key, owner_user_id__in=people_qs)
+    found_qs = page_targets(actor=actor).filter(period_key=period.key, owner_user_id__in=owners)
     if kpi_list is not None:
         found_qs = found_qs.filter(kpi__in=[k.pk for k in kpi_list])
     found = list(found_qs)
@@ -94,6 +99,21 @@ def team_table(
             att = attainment(kpi, tgt.value, value, period, today, tgt.phasing) if tgt else None
             row.cells.append(Cell(kpi, tgt, value, att))
     return kpi_list, rows
+
+
+def table_people(*, actor: Any, unit: OrgUnit | None) -> QuerySet[User]:
+    """The team table's people: the unit's visible sales people with what the table shows."""
+    return visible_people(actor=actor, unit=unit).only(*TABLE_FIELDS)
+
+
+def table_kpis(*, actor: Any, unit: OrgUnit | None, period: Period) -> list[KpiDefinition]:
+    """The team table's columns without reading its targets: the KPIs the unit's visible
+    people have targets on in the period, in catalogue order (one query)."""
+    people_qs = visible_people(actor=actor, unit=unit).values("pk")
+    used = page_targets(actor=actor).filter(period_key=period.key, owner_user_id__in=people_qs)
+    return list(
+        KpiDefinition.objects.filter(pk__in=used.values("kpi_id")).order_by("order", "code")
+    )
 
 
 def sort_rows(rows: list[Row], kpi_list: list[KpiDefinition], key: str) -> list[Row]:

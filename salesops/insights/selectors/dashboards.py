@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 from typing import Any
 
 from django.db.models import Count, Q
@@ -105,10 +106,14 @@ def rep_dashboard(lens: Lens, now: datetime | None = None) -> dict[str, Any]:
 # --- the manager's team ------------------------------------------------------------------------
 
 
-def _volume(lens: Lens, kpi: Any) -> tuple[str, dict[tuple[Any, ...], metrics.Parts]]:
+def _volume(
+    lens: Lens, kpi: Any, members: list[Any]
+) -> tuple[str, dict[tuple[Any, ...], metrics.Parts]]:
+    """The KPI's parts per member shown and week (month beyond a quarter)."""
     kind = "week" if lens.window.days <= 93 else "month"
     w = lens.window
-    return kind, rolled.dated_buckets(lens, kpi, kind, w.start, w.end, owner=True)
+    owners = [p.pk for p in members]
+    return kind, rolled.dated_buckets(lens, kpi, kind, w.start, w.end, owner=True, owners=owners)
 
 
 def buckets_of(window: Window, kind: str, today: Any = None) -> list[Period]:
@@ -169,28 +174,23 @@ def coverage(weighted: Decimal, target: Any) -> dict[str, Any]:
 
 
 @shared_reads.scope
-def team_dashboard(lens: Lens) -> dict[str, Any]:
+def team_dashboard(lens: Lens, full: bool = False) -> dict[str, Any]:
     """A unit's standing: figures, attainment table, leaderboard, funnel, activity volume per
-    person per week, deals at risk and who is due for coaching."""
+    person per week, deals at risk and who is due for coaching. The attainment table (`rows`)
+    holds the people shown (`focus`), or everyone when `full` (the export)."""
     defs = metrics.kpi_definitions(FIGURE_KPIS)
-    members = list(people(lens.actor, lens.unit))
-    period = lens.window.period
-    kpi_list: list[Any] = []
-    rows: list[reports.Row] = []
-    if period is not None:
-        kpi_list, rows = reports.team_table(
-            actor=lens.actor, unit=lens.unit, period=period, kpi_list=None, today=lens.today
-        )
+    members = list(people(lens.actor, lens.unit).only(*reports.TABLE_FIELDS))
     ids = [p.pk for p in members]
     won_by = rolled.dated_by_owner(lens, defs["won_revenue"], lens.window.start, lens.window.end)
+    kpi_list, rows, status, shown_members = _table(lens, members, won_by, full)
     unit_target = common.won_targets(lens, [lens.window], units=[lens.unit.pk] if lens.unit else [])
-    kind, volume = _volume(lens, defs["activities_done"])
+    kind, volume = _volume(lens, defs["activities_done"], shown_members)
     by_stage = common.open_by_stage(lens)
     alert_n = common.alert_counts(lens, ids)
-    status = _won_status(kpi_list, rows)
-    figures = _team_figures(lens, defs, won_by, volume, by_stage)
+    figures = _team_figures(lens, defs, won_by, by_stage)
     target = next(iter(unit_target.values()), None)
-    shown, shown_members = focus(rows, members, won_by)
+    by_person = {r.person.pk: r for r in rows}
+    shown = [by_person[p.pk] for p in shown_members if p.pk in by_person]
     coaching = _coaching_due(members, status, alert_n, common.last_coaching(ids), lens.today)
     return {
         "figures": figures,
@@ -211,6 +211,28 @@ def team_dashboard(lens: Lens) -> dict[str, Any]:
         "coaching": coaching,
         "alert_n": alert_n,
     }
+
+
+def _table(
+    lens: Lens, members: list[Any], won_by: dict[int, Any], full: bool
+) -> tuple[list[Any], list[reports.Row], dict[int, str], list[Any]]:
+    """The attainment table's KPIs and rows, everyone's won-revenue status and the people
+    shown. A unit larger than FOCUS reads everyone's won revenue only, to choose whom to show,
+    then the whole table of those (unless `full`)."""
+    period = lens.window.period
+    if period is None:
+        return [], [], {}, focus([], members, won_by)[1]
+    table = partial(reports.team_table, actor=lens.actor, unit=lens.unit, period=period,
+                    today=lens.today)  # fmt: skip
+    if full or len(members) <= FOCUS:
+        kpi_list, rows = table(kpi_list=None, people=members)
+        return kpi_list, rows, _won_status(kpi_list, rows), focus(rows, members, won_by)[1]
+    kpi_list = reports.table_kpis(actor=lens.actor, unit=lens.unit, period=period)
+    won = [k for k in kpi_list if k.code == common.WON]
+    won_rows = table(kpi_list=won, people=members)[1]
+    shown_members = focus(won_rows, members, won_by)[1]
+    rows = table(kpi_list=kpi_list, people=shown_members)[1]
+    return kpi_list, rows, _won_status(won, won_rows), shown_members
 
 
 def focus(
@@ -242,15 +264,15 @@ def _won_pct(row: reports.Row) -> Decimal | None:
 
 
 def _team_figures(
-    lens: Lens, defs: dict[str, Any], won_by: dict[int, Any], volume: dict[Any, Any],
-    by_stage: dict[Any, Any],
-) -> dict[str, dict[str, Any]]:  # fmt: skip
-    """The five figures; won revenue, activities and open pipeline are the totals of the
-    grouped reads the page makes anyway (same records), so only two figures query."""
+    lens: Lens, defs: dict[str, Any], won_by: dict[int, Any], by_stage: dict[Any, Any]
+) -> dict[str, dict[str, Any]]:
+    """The five figures; won revenue and open pipeline are the totals of the grouped reads the
+    page makes anyway (same records), so three figures query (the activity grid holds only
+    the people shown)."""
     return {
         "won": metrics.figure_of("won", won_by.values(), defs),
         "win_rate": metrics.figure(lens, "win_rate", defs=defs),
-        "activities": metrics.figure_of("activities", volume.values(), defs),
+        "activities": metrics.figure(lens, "activities", defs=defs),
         "pipeline": metrics.figure_of("pipeline", by_stage.values(), defs),
         "coverage": metrics.figure(lens, "coverage", defs=defs),
     }

@@ -136,7 +136,8 @@ def _gather(
 
 
 def _headcounts(lens: Lens, units: list[OrgUnit]) -> dict[int, int]:
-    paths = [p.unit.path if p.unit else "" for p in people(lens.actor, lens.unit)]
+    found = people(lens.actor, lens.unit).order_by().values_list("unit__path", flat=True)
+    paths = [path or "" for path in found]
     return {u.pk: sum(1 for p in paths if p.startswith(u.path)) for u in units}
 
 

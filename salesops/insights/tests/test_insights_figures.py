@@ -266,6 +266,22 @@ def test_a_large_unit_lists_the_people_furthest_behind(
     assert 'data-person="peer_rep"' not in page.content.decode()
     assert 'data-testid="focus-note"' in page.content.decode()
     assert len(page.context["members"]) > 2  # the figures still cover everyone
+    # and the table, columns and figures are those of the whole table, only fewer rows: the
+    # same page with room for everyone agrees on every figure, column and cell shown
+    monkeypatch.setattr(dashboards, "FOCUS", 1000)
+    whole = client.get(reverse("insights:team"), query).context
+    assert len(whole["shown_rows"]) == len(page.context["members"])
+    assert [k.code for k in page.context["kpi_list"]] == [k.code for k in whole["kpi_list"]]
+    assert {k: f["value"] for k, f in page.context["figures"].items()} == {
+        k: f["value"] for k, f in whole["figures"].items()
+    }
+    assert page.context["figures"]["activities"]["value"] > 0
+    cells = {r.person.pk: [(c.target, c.actual, c.att) for c in r.cells] for r in whole["rows"]}
+    for row in page.context["shown_rows"]:
+        assert [(c.target, c.actual, c.att) for c in row.cells] == cells[row.person.pk]
+    shown = {p.pk for p in page.context["shown_members"]}
+    assert {owner for owner, _week in page.context["volume"]} <= shown
+    assert page.context["coaching"] == whole["coaching"]
     # and the export still has everyone
     export = client.get(reverse("insights:team"), {**query, "export": "csv", "table": "attainment"})
     text = b"".join(export.streaming_content).decode("utf-8-sig")

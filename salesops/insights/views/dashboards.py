@@ -156,9 +156,10 @@ def team(request: HttpRequest) -> HttpResponse:
     lens = lens_from(request, unit_default=True)
     if lens.person is not None:
         return redirect(links.page("insights:rep", lens))
-    data = selectors.team_dashboard(lens) if lens.unit is not None else None
+    exporting = bool(request.GET.get("export"))
+    data = selectors.team_dashboard(lens, full=exporting) if lens.unit is not None else None
     board = _leaderboard(lens, data) if data else []
-    if data and request.GET.get("export"):
+    if data and exporting:
         return _team_export(request, data, board)
     context = {**lens_context(lens), "data": data, "board": board}
     if data:
