@@ -125,6 +125,9 @@ class UserQuerySet(VisibleQuerySet):
     pass
 
 
+NAME_FIELDS = ("display_name", "first_name", "last_name", "username")  # what str(user) reads
+
+
 class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     pass
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from salesops.core.exports import export_response
 from salesops.insights.lens import Lens, Window, choices, led_units, people, top_unit
+from salesops.org.models import NAME_FIELDS
 
 QUICK = (
     ("month", gettext_lazy("This month")),
@@ -96,7 +97,7 @@ def lens_context(lens: Lens, *, units: bool = True, persons: bool = False) -> di
 
 def _named(qs: Any) -> Any:
     """People with only what a choice shows (id and name): a director's list is a thousand."""
-    return qs.select_related(None).only("pk", "display_name", "first_name", "last_name", "username")
+    return qs.select_related(None).only("pk", *NAME_FIELDS)
 
 
 def export(request: HttpRequest, name: str, header: list[Any], rows: list[list[Any]]) -> Any:
