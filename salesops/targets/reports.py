@@ -75,7 +75,7 @@ def team_table(
     are given: some of the unit's visible people, read with TABLE_FIELDS), targets (and the
     KPIs when not given), and one per group of KPIs — however many people."""
     if people is None:
-        people = list(table_people(actor=actor, unit=unit))
+        people = list(visible_people(actor=actor, unit=unit).only(*TABLE_FIELDS))
         owners: Any = visible_people(actor=actor, unit=unit).values("pk")
     else:
         owners = [p.pk for p in people]
@@ -101,16 +101,10 @@ def team_table(
     return kpi_list, rows
 
 
-def table_people(*, actor: Any, unit: OrgUnit | None) -> QuerySet[User]:
-    """The team table's people: the unit's visible sales people with what the table shows."""
-    return visible_people(actor=actor, unit=unit).only(*TABLE_FIELDS)
-
-
-def table_kpis(*, actor: Any, unit: OrgUnit | None, period: Period) -> list[KpiDefinition]:
-    """The team table's columns without reading its targets: the KPIs the unit's visible
-    people have targets on in the period, in catalogue order (one query)."""
-    people_qs = visible_people(actor=actor, unit=unit).values("pk")
-    used = page_targets(actor=actor).filter(period_key=period.key, owner_user_id__in=people_qs)
+def table_kpis(*, actor: Any, period: Period, owners: list[int]) -> list[KpiDefinition]:
+    """The team table's columns without reading its targets: the KPIs these people have
+    targets on in the period, in catalogue order (one query)."""
+    used = page_targets(actor=actor).filter(period_key=period.key, owner_user_id__in=owners)
     return list(
         KpiDefinition.objects.filter(pk__in=used.values("kpi_id")).order_by("order", "code")
     )

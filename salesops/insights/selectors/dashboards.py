@@ -227,7 +227,7 @@ def _table(
     if full or len(members) <= FOCUS:
         kpi_list, rows = table(kpi_list=None, people=members)
         return kpi_list, rows, _won_status(kpi_list, rows), focus(rows, members, won_by)[1]
-    kpi_list = reports.table_kpis(actor=lens.actor, unit=lens.unit, period=period)
+    kpi_list = reports.table_kpis(actor=lens.actor, period=period, owners=[p.pk for p in members])
     won = [k for k in kpi_list if k.code == common.WON]
     won_rows = table(kpi_list=won, people=members)[1]
     shown_members = focus(won_rows, members, won_by)[1]
