@@ -21,6 +21,7 @@ from salesops.crm.models import (
     DealCohort,
     OpenPipeline,
     Opportunity,
+    ReasonMonth,
     Stage,
     StageHistory,
     StayMonth,
@@ -290,3 +291,33 @@ def stays_by_stage(lens: Lens) -> dict[tuple[Any, ...], Parts] | None:
             sums[1] += row["length"] // timedelta(microseconds=1)
     return {(stage,): {"n": n, "total": Decimal(micros) / kpis.DAY_MICROSECONDS}
             for stage, (n, micros) in found.items()}  # fmt: skip
+
+
+# crm.ReasonMonth: closed deals per owner, local month of closing, stage and lost reason
+
+
+def by_reason(lens: Lens, kpi: KpiDefinition) -> dict[tuple[Any, ...], Parts] | None:
+    """The deals of a KPI of closed deals (the lost deals) closed in the lens's window, per
+    (lost reason,): count and amount, as funnel_reads groups the deals themselves; an owner's
+    month split by a move read from the deals. None when the rollup cannot answer (not whole
+    months, a KPI with filters, a channel manager, a rollup of another time zone)."""
+    eligible = rollups.eligible(kpi) and kpi.source != "opportunities"
+    placed = _placed_rows(lens, ReasonMonth) if eligible else None
+    if placed is None:
+        return None
+    qs, where, months = placed
+    qs = qs.filter(rollups.in_stages_of(rollups.outcomes_of(kpi))).order_by()
+    rows = list(qs.values("reason").annotate(n_=rollups.whole_sum("n"), sum_=Sum("amount")))
+    if where.split:
+        start, end = lens.window.start, lens.window.end
+        deals = metrics.dated(lens, kpi, start, end).filter(
+            rollups.split_q(where.split, months, kpi)
+        )
+        split = deals.order_by().values("lost_reason").annotate(n_=Count("pk"), sum_=Sum("amount"))
+        rows += [{**row, "reason": row["lost_reason"]} for row in split]
+    found: dict[tuple[Any, ...], Parts] = {}
+    for row in rows:
+        if row["n_"]:
+            parts = {"n": row["n_"], "amount": metrics.as_decimal(row["sum_"])}
+            metrics.put(found, (row["reason"],), parts)
+    return found

@@ -302,14 +302,20 @@ def in_stages_of(kinds: set[str]) -> Q:
 
 def _rows_of(kpi: Any) -> Q:
     """The rollup rows of a KPI: its event and, for won or closed deals, the stages of the
-    outcomes it counts (its own stage-kind filter applied)."""
+    outcomes it counts."""
     event = Q(event=EVENTS[kpi.source][0])
     if kpi.source == "opportunities":
         return event
+    return event & in_stages_of(outcomes_of(kpi))
+
+
+def outcomes_of(kpi: Any) -> set[str]:
+    """The stage kinds a KPI of won or closed deals counts (its own stage-kind filter
+    applied)."""
     allowed = set(OUTCOMES[kpi.source])
     if "stage_kind" in (kpi.filters or {}):
         allowed &= _kinds(kpi.filters["stage_kind"])
-    return event & in_stages_of(allowed)
+    return allowed
 
 
 def components(parts: dict[str, Any]) -> Components:

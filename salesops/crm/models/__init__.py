@@ -24,6 +24,7 @@ from salesops.crm.models.rollups import (
     DealCohort,
     DealMonth,
     OpenPipeline,
+    ReasonMonth,
     RollupState,
     StayMonth,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "PartnerAgreement",
     "Payment",
     "Product",
+    "ReasonMonth",
     "RollupState",
     "Stage",
     "StageHistory",

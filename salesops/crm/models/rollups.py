@@ -119,6 +119,31 @@ class StayMonth(OwnerRollup):
         return f"{self.owner_id} {self.month:%Y-%m} {self.stage_id}: {self.n}"
 
 
+class ReasonMonth(OwnerRollup):
+    """The deals of one owner closed in one local month, per stage and lost reason: their
+    count and amount. The funnel's lost reasons read these rows (the other closed-deal figures
+    read crm.DealMonth). Kept by triggers on the deals (crm migration 0017), never written
+    from Python; a row whose deals all moved away holds zeros."""
+
+    month = models.DateField(_("month"))  # the first day of the local month of closing
+    stage_id = models.IntegerField(_("stage"))
+    reason = models.CharField(_("lost reason"), max_length=20, blank=True)
+    n = models.BigIntegerField(default=0)
+    amount = MoneyField(_("amount"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "owner", "stage_id", "reason"], name="crm_reasonmonth_key"
+            )
+        ]
+        verbose_name = _("closed deals of a month by lost reason")
+        verbose_name_plural = _("closed deals of a month by lost reason")
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.month:%Y-%m} {self.stage_id} {self.reason}: {self.n}"
+
+
 class OpenPipeline(OwnerRollup):
     """One owner's deals not yet closed in one stage, as they stand now: their count, amount
     and weighted amount (each deal's amount × probability, rounded to the cent as

@@ -167,13 +167,14 @@ def _triggers(table: str) -> set[str]:
 
 def test_the_triggers_exist_after_all_migrations() -> None:
     """A migration that rebuilds crm_opportunity or crm_activity on SQLite drops its triggers
-    with the old table; it must create them again (crm 0011's to 0016's SQL)."""
+    with the old table; it must create them again (crm 0011's to 0017's SQL)."""
     ops = ("insert", "update", "delete")
     assert _triggers("crm_opportunity") >= {
         *(f"crm_deal_month_{op}" for op in ops),
         *(f"crm_first_win_{op}" for op in ops),
         *(f"crm_open_pipeline_{op}" for op in ops),
         *(f"crm_deal_cohort_{op}" for op in ops),
+        *(f"crm_reason_month_{op}" for op in ops),
         *(f"crm_stay_month_deal_{op}" for op in ("delete", "update")),
     }
     assert _triggers("crm_stagehistory") >= {f"crm_stay_month_{op}" for op in ops}

@@ -18,10 +18,11 @@ from typing import Any
 
 from django.db.models import Count, Q, Sum
 
+from salesops.core.money import ZERO
 from salesops.crm.models import Stage
-from salesops.insights import metrics
+from salesops.insights import metrics, rolled
 from salesops.insights.lens import Lens
-from salesops.targets import kpi_batch
+from salesops.targets import kpi_batch, rollups
 
 FIELD = {
     "team": "",  # by stints (targets.attribution): owner and stint
@@ -53,10 +54,43 @@ class ClosedParts:
 
 
 def closed_parts(lens: Lens, defs: dict[str, Any], dim: str) -> ClosedParts | None:
-    """One grouped read of the window's closed deals (None when the KPIs do not share rows)."""
+    """The window's closed deals summed for the page: from the rollups when they answer, else
+    one grouped read of the deals (None when the KPIs do not share rows)."""
     group = [defs[code] for code in CLOSED_KPIS]
     if len(kpi_batch.by_scan(group)) != 1:
         return None
+    return _closed_rolled(lens, defs, dim, group) or _closed_read(lens, defs, dim, group)
+
+
+def _closed_rolled(lens: Lens, defs: dict[str, Any], dim: str,
+                   group: list[Any]) -> ClosedParts | None:  # fmt: skip
+    """closed_parts by person or team from the deals' monthly rollup (crm.DealMonth per owner
+    and stint: the KPIs, the outcome as closed deals and won revenue count it, the won cycle)
+    and the lost reasons from crm.ReasonMonth; None when either cannot answer."""
+    if dim not in ("person", "team") or not all(rollups.eligible(k) for k in group):
+        return None
+    info = metrics.stints_for(lens, lens.window.start, lens.window.end)
+    rows = rolled.stint_rows(lens, group, info)
+    lost = rolled.by_reason(lens, defs["lost_deals"]) if rows is not None else None
+    if rows is None or lost is None:
+        return None
+    key = (lambda k: k[:1]) if dim == "person" else (lambda k: k)
+    found = ClosedParts(figures={f: list(rows[code].values()) for f, code in FIGURES.items()},
+                        lost=lost)  # fmt: skip
+    won = rows["won_revenue"]
+    for k, closed in rows["closed_deals"].items():
+        if closed["n"]:
+            w = won.get(k, {})
+            out = {"n": closed["n"], "num": w.get("n", 0), "amount": w.get("total", ZERO)}
+            metrics.put(found.outcome, key(k), out)
+    for k, cycle in rows["sales_cycle"].items():
+        if cycle["n"]:
+            metrics.put(found.cycles, key(k), cycle)
+    return found
+
+
+def _closed_read(lens: Lens, defs: dict[str, Any], dim: str, group: list[Any]) -> ClosedParts:
+    """closed_parts from one grouped read of the window's closed deals."""
     closed, lost = kpi_batch.own_rows(defs["closed_deals"]), kpi_batch.own_rows(defs["lost_deals"])
     won = closed & Q(stage__kind=Stage.Kind.WON)
     aggs = {**kpi_batch.aggregates(group),

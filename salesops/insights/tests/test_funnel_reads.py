@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from salesops.insights import metrics
 from salesops.insights.lens import Window
@@ -78,6 +79,31 @@ def test_the_grouped_reads_equal_each_figure_read_alone(
     alone = _one_by_one(lens, dim)
     _same(page, alone)
     assert page["headline"]["win_rate"]["parts"]["n"] > 0 and page["lost"]
+
+
+@pytest.mark.parametrize("dim", ["person", "team"])
+@pytest.mark.parametrize(
+    ("who", "unit"), [("director", "acme"), ("director", "north"), ("manager", "north")]
+)
+def test_by_person_or_team_the_rollups_answer_without_reading_the_closed_deals(
+    cast: Any, history: History, dim: str, who: str, unit: str, monkeypatch: Any
+) -> None:
+    # Given a whole month's window, in which the peer rep lost a deal before moving out of
+    # north (the director's view of north splits that month: it is read from the deals)
+    lens = make.lens(cast.users[who], Window.of(history.month), unit=cast.units[unit])
+    alone = _one_by_one(lens, dim)
+
+    def refused(*_args: Any) -> None:
+        raise AssertionError("the closed deals were read")
+
+    # When the page is read with the grouped read of the closed deals refused
+    monkeypatch.setattr(funnel_reads, "_closed_read", refused)
+    with CaptureQueriesContext(connection) as ctx:
+        page = funnel.funnel_page(lens, dim)
+    # Then the rollups gave every figure, lost reason and row as the deals read alone do
+    _same(page, alone)
+    assert any("crm_reasonmonth" in q["sql"] for q in ctx.captured_queries)
+    assert page["lost"] and page["breakdown"]
 
 
 def _edited(code: str, **changes: Any) -> None:
