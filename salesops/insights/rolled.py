@@ -283,7 +283,9 @@ def stays_by_stage(lens: Lens) -> dict[tuple[Any, ...], Parts] | None:
     found = {r["stage_id"]: [r["n_"], r["us"]] for r in rows if r["n_"]}
     if where.split:
         split = rollups.owner_months_q(where.split, months, _left_between)
-        stays = metrics.stays(lens, lens.window.start, lens.window.end).filter(split).order_by()
+        moved = {owner for owner, _month in where.split}
+        stays = metrics.stays(lens, lens.window.start, lens.window.end, owners=moved)
+        stays = stays.filter(split).order_by()
         grouped = stays.values("stage_id").annotate(n_=Count("pk"), length=Sum("duration"))
         for row in grouped:
             sums = found.setdefault(row["stage_id"], [0, 0])
