@@ -12,7 +12,7 @@ Migrations import this module (crm 0014), so keep what it produces stable.
 # ruff: noqa: S608 -- the SQL is built from this module's constants only
 from __future__ import annotations
 
-from salesops.crm.rollup_sql import TRIGGERS, pg_triggers
+from salesops.crm.rollup_sql import pg_triggers, sqlite_triggers
 
 DEAL = "owner_id, stage_id, amount, probability, closed_at"
 WEIGHTED = "({row}.amount * {row}.probability + 50) / 100"
@@ -54,16 +54,10 @@ def _sqlite_upsert(row: str, sign: int, source: str) -> str:
 
 
 ONE = "(SELECT 1)"  # a row's facts in a trigger: selected from one row
-SQLITE = [
-    "CREATE TRIGGER crm_open_pipeline_insert AFTER INSERT ON crm_opportunity"
-    f" WHEN NEW.closed_at IS NULL BEGIN {_sqlite_upsert('NEW', 1, ONE)}; END",
-    "CREATE TRIGGER crm_open_pipeline_delete AFTER DELETE ON crm_opportunity"
-    f" WHEN OLD.closed_at IS NULL BEGIN {_sqlite_upsert('OLD', -1, ONE)}; END",
-    f"CREATE TRIGGER crm_open_pipeline_update AFTER UPDATE OF {DEAL} ON crm_opportunity"
-    " WHEN OLD.closed_at IS NULL OR NEW.closed_at IS NULL BEGIN"
-    f" {_sqlite_upsert('OLD', -1, ONE)}; {_sqlite_upsert('NEW', 1, ONE)}; END",
-]
-SQLITE_DROP = [f"DROP TRIGGER crm_open_pipeline_{op}" for op in TRIGGERS]
+SQLITE, SQLITE_DROP = sqlite_triggers(
+    "crm_open_pipeline", "crm_opportunity", DEAL,
+    lambda row, sign: _sqlite_upsert(row, sign, ONE), "{row}.closed_at IS NULL",
+)  # fmt: skip
 SQLITE_REBUILD = [
     "DELETE FROM crm_openpipeline",
     _sqlite_upsert("d", 1, "crm_opportunity d"),

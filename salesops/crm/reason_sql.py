@@ -12,7 +12,7 @@ Migrations import this module (crm 0017), so keep what it produces stable.
 # ruff: noqa: S608 -- the SQL is built from this module's constants only
 from __future__ import annotations
 
-from salesops.crm.rollup_sql import STATE, TRIGGERS, pg_triggers
+from salesops.crm.rollup_sql import STATE, pg_triggers, sqlite_triggers
 
 DEAL = "owner_id, closed_at, stage_id, lost_reason, amount"
 KEY = "month, owner_id, stage_id, reason"
@@ -54,16 +54,10 @@ def _sqlite_upsert(row: str, sign: int, source: str) -> str:
     )
 
 
-SQLITE = [
-    "CREATE TRIGGER crm_reason_month_insert AFTER INSERT ON crm_opportunity"
-    f" WHEN NEW.closed_at IS NOT NULL BEGIN {_sqlite_upsert('NEW', 1, STATE)}; END",
-    "CREATE TRIGGER crm_reason_month_delete AFTER DELETE ON crm_opportunity"
-    f" WHEN OLD.closed_at IS NOT NULL BEGIN {_sqlite_upsert('OLD', -1, STATE)}; END",
-    f"CREATE TRIGGER crm_reason_month_update AFTER UPDATE OF {DEAL} ON crm_opportunity"
-    " WHEN OLD.closed_at IS NOT NULL OR NEW.closed_at IS NOT NULL BEGIN"
-    f" {_sqlite_upsert('OLD', -1, STATE)}; {_sqlite_upsert('NEW', 1, STATE)}; END",
-]
-SQLITE_DROP = [f"DROP TRIGGER crm_reason_month_{op}" for op in TRIGGERS]
+SQLITE, SQLITE_DROP = sqlite_triggers(
+    "crm_reason_month", "crm_opportunity", DEAL,
+    lambda row, sign: _sqlite_upsert(row, sign, STATE), "{row}.closed_at IS NOT NULL",
+)  # fmt: skip
 SQLITE_REBUILD = [
     "DELETE FROM crm_reasonmonth",
     _sqlite_upsert("d", 1, f"crm_opportunity d, {STATE}"),

@@ -125,6 +125,24 @@ def pg_triggers(name: str, table: str, upsert: Any, columns: str,
     return create, drop
 
 
+def sqlite_triggers(name: str, table: str, watched: str, upsert: Any,
+                    kept: str) -> tuple[list[str], list[str]]:  # fmt: skip
+    """The SQLite row triggers that keep a rollup `name` from `table`: `upsert(row, sign)` adds
+    the facts of one row (NEW with 1, OLD with -1) and `kept` is the condition on a row
+    (`{row}`) for it to have facts; an UPDATE of the `watched` columns subtracts the old row's
+    and adds the new one's. Returns (create, drop)."""
+    new, old = kept.format(row="NEW"), kept.format(row="OLD")
+    create = [
+        f"CREATE TRIGGER {name}_insert AFTER INSERT ON {table}"
+        f" WHEN {new} BEGIN {upsert('NEW', 1)}; END",
+        f"CREATE TRIGGER {name}_delete AFTER DELETE ON {table}"
+        f" WHEN {old} BEGIN {upsert('OLD', -1)}; END",
+        f"CREATE TRIGGER {name}_update AFTER UPDATE OF {watched} ON {table}"
+        f" WHEN {old} OR {new} BEGIN {upsert('OLD', -1)}; {upsert('NEW', 1)}; END",
+    ]
+    return create, [f"DROP TRIGGER {name}_{op}" for op in TRIGGERS]
+
+
 POSTGRESQL, POSTGRESQL_DROP = pg_triggers("crm_deal_month", "crm_opportunity", pg_upsert, DEAL)
 PG_REBUILD = [
     "DELETE FROM crm_dealmonth",

@@ -8,7 +8,10 @@ the breakdown's dimension and by lost reason (closed) or stage (open), and every
 of those groups. The closed-deal KPIs are computed as targets.kpi_batch computes KPIs that read
 the same rows, each from its own filtered aggregates, so an administrator's filters on one KPI
 still apply to it alone; if the KPIs no longer read the same rows (a definition moved to another
-date field), `closed_parts` gives None and the page reads figure by figure.
+date field), `closed_parts` gives None and the page reads figure by figure. By person or team,
+over whole months and KPIs without filters, the closed deals come from the rollups instead
+(crm.DealMonth per owner and month, crm.ReasonMonth for the lost reasons), and the same sums
+follow from their rows.
 """
 
 from __future__ import annotations
