@@ -47,7 +47,7 @@ def stint_rows(lens: Lens, group: list[KpiDefinition], info: attribution.Stints
         return None
     where = _placement(lens, months, start, end)
     owned, seen = rollups.visible_owners(lens.actor)
-    got = rollups.sums(group, months, seen, where, by_owner=True) if owned else None
+    got = rollups.sums(group, months, seen, where, by_owner=True, info=info) if owned else None
     if got is None:
         return None
     split = set(where.split)

@@ -413,7 +413,8 @@ def _both_by_month(
     if months is None:
         return None
     seen = None if owners is None else tuple(owners)
-    got = rollups.sums([kpi], months, seen, rollups.Placement(everyone=True), by_owner=True)
+    got = rollups.sums([kpi], months, seen, rollups.Placement(everyone=True), by_owner=True,
+                       info=info)  # fmt: skip
     if got is None:
         return None
     rows, split = got[kpi.code], []

@@ -92,3 +92,22 @@ def test_a_few_units_read_only_their_people(records: Any) -> None:  # noqa: F811
         u: v for u, v in everyone.items() if u in {records.rep.pk, records.peer_rep.pk,
                                                    records.outside_rep.pk}
     }  # fmt: skip
+
+
+def test_someone_who_left_mid_quarter_reads_as_the_deals_say(records: Any) -> None:  # noqa: F811
+    # Given the rep left on 2025-02-14 (their assignment ended; no unit since), having won
+    # deals in February and March: a stint over part of the quarter only
+    from datetime import date
+
+    from salesops.org.models import Assignment, User
+
+    Assignment.objects.filter(user=records.rep).update(end=date(2025, 2, 14))
+    User.objects.filter(pk=records.rep.pk).update(unit=None)
+    kpi, period = s.kpi("won_revenue"), Period.parse("2025-Q1")
+    ids, paths = [u.pk for u in OrgUnit.objects.all()], unit_paths()
+    # when people's and units' actuals are read from the rollup (the months of people who
+    # stayed in one unit over the quarter are added up in the database; the rep's stay apart)
+    people, units = people_and_unit_values(kpi, period, ids, paths)
+    # then they are what the deals give
+    assert units == unit_values(kpi, period, ids, paths)
+    assert people[records.rep.pk] == Decimal("1333.43")
