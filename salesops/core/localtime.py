@@ -107,8 +107,10 @@ class Elapsed(Func):
 
 def sqlite_micros(column: str) -> str:
     """Exact integer microseconds of a stored SQLite timestamp ("YYYY-MM-DD HH:MM:SS[.ffffff]",
-    UTC); "%%" because Django reads %s as a parameter."""
-    seconds = f"CAST(strftime('%%s', {column}) AS INTEGER)"
+    UTC): its whole seconds (strftime of the first 19 characters: given the fraction, SQLite
+    rounds it to the millisecond first, and .9995 s or more counts as the next second) and the
+    fraction's digits; "%%" because Django reads %s as a parameter."""
+    seconds = f"CAST(strftime('%%s', substr({column}, 1, 19)) AS INTEGER)"
     return f"({seconds} * 1000000 + CAST(substr({column}, 21) AS INTEGER))"
 
 

@@ -154,8 +154,10 @@ PG_REBUILD = [
 
 
 def _micros(column: str) -> str:
-    """Exact microseconds of a stored timestamp, as core.localtime.sqlite_micros."""
-    return f"(CAST(strftime('%s', {column}) AS INTEGER) * 1000000 + CAST(substr({column}, 21) AS INTEGER))"  # noqa: E501
+    """Exact microseconds of a stored timestamp, as core.localtime.sqlite_micros (whole seconds
+    read apart from the fraction since crm 0018)."""
+    seconds = f"CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER)"  # whole: see there
+    return f"({seconds} * 1000000 + CAST(substr({column}, 21) AS INTEGER))"
 
 
 def _sqlite_facts(row: str, sign: int) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from salesops.core.localtime import Elapsed
 from salesops.crm.models import Opportunity, StageHistory, StayMonth
 from salesops.crm.services.rollups import trigger_tables_rebuild
 from salesops.crm.services.sales import opportunity_move_stage
@@ -86,3 +87,17 @@ def test_the_rebuild_recomputes_the_stays(cast: Any) -> None:
     trigger_tables_rebuild()  # twice: the same
     _agree()
     assert _stored()
+
+
+def test_a_time_just_short_of_the_next_second_counts_exactly(cast: Any) -> None:
+    # Given a stay that ended .999764 s past a second (SQLite rounds such a fraction up to the
+    # next second when asked for seconds) after starting .123456 s past one
+    deal = make.deal(cast.rep, name="Edge")
+    edge = datetime(2026, 3, 10, 4, 5, 6, 999764, tzinfo=UTC)
+    length = timedelta(days=2, microseconds=876308)
+    StageHistory.objects.create(opportunity=deal, stage=make.stage("need"),
+                                entered_at=edge - length, left_at=edge)  # fmt: skip
+    # Then the rollup holds its exact length, and so does the records' own measure
+    _agree()
+    stays = StageHistory.objects.filter(left_at=edge)
+    assert stays.annotate(d=Elapsed("left_at", "entered_at")).get().d == length
