@@ -27,10 +27,10 @@ from salesops.crm.models import (
 )
 from salesops.crm.services.rollups import trigger_tables_rebuild
 from salesops.crm.tests import test_sales_support as make
-from salesops.crm.tests.test_sales_support import english  # noqa: F401
+from salesops.crm.tests.test_sales_support import english, from_the_records  # noqa: F401
 from salesops.crm.tests.test_stages_reached import stage_ids_the_bits_hold  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("from_the_records")]
 OPENED, CLOSED = DealMonth.Event.OPENED, DealMonth.Event.CLOSED
 
 

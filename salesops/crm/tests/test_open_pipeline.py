@@ -16,9 +16,9 @@ from django.utils import timezone
 from salesops.crm.models import OpenPipeline, Opportunity
 from salesops.crm.services.rollups import trigger_tables_rebuild
 from salesops.crm.tests import test_sales_support as make
-from salesops.crm.tests.test_sales_support import english  # noqa: F401
+from salesops.crm.tests.test_sales_support import english, from_the_records  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("from_the_records")]
 
 
 def _expected() -> dict[tuple[int, int], tuple[int, int, int]]:
