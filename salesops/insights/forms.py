@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.forms.utils import flatatt
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from salesops.crm.forms.widgets import PickerTexts, RecordPicker
 from salesops.crm.models import Opportunity
 from salesops.insights.models import AlertRule
 from salesops.insights.services.alerts import MAX_SNOOZE_DAYS
@@ -116,3 +120,41 @@ class RuleForm(forms.ModelForm):
 
     def _post_clean(self) -> None:
         """Leave validation and saving to the service (the form only shapes input)."""
+
+
+PERSON_TEXTS = PickerTexts(
+    _("Everyone: type a name"),
+    _("No one you can see matches."),
+    _("More people match: type more of the name."),
+)
+
+
+class PersonPicker(RecordPicker):
+    """The lens toolbar's choice of one person when a unit has too many for a list: a search
+    box over the unit's people (insights:person_picker), showing each one's unit. An empty box
+    means everyone. The chosen person is the lens's own (already checked visible)."""
+
+    url_name = "insights:person_picker"
+    texts = PERSON_TEXTS
+
+    def __init__(self, person: Any, unit: Any, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.person, self.unit = person, unit
+
+    @staticmethod
+    def detail(record: Any) -> str:
+        """The person's unit, to tell namesakes apart."""
+        return str(record.unit or "")
+
+    def chosen(self, value: Any) -> Any:
+        return self.person
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        """The suggestions are the lens unit's people; the typed text is not sent with the
+        toolbar's form (it names no form), only with the suggestions' request."""
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        if self.unit is not None:
+            widget["url"] = f"{reverse(self.url_name)}?{urlencode({'unit': self.unit.pk})}"
+        widget["box_attrs"] = flatatt({"form": "lens-no-form"})
+        return context

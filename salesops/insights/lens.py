@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from salesops.core.periods import Period
-from salesops.org.models import OrgUnit, User
+from salesops.org.models import NAME_FIELDS, OrgUnit, User
 from salesops.org.roles import SALES_ROLES
 from salesops.org.selectors import led_paths
 
@@ -145,6 +145,20 @@ def people(actor: Any, unit: OrgUnit | None = None) -> QuerySet[User]:
     if unit is not None:
         qs = qs.filter(unit__path__startswith=unit.path)
     return qs.select_related("unit").order_by("unit__path", "display_name", "username")
+
+
+def people_matching(actor: Any, unit: OrgUnit | None, text: str, limit: int) -> list[User]:
+    """The people of `people(actor, unit)` whose name contains the text (any case; the name
+    as shown, the first or last name, or the username), by name, at most `limit` + 1 (the
+    extra one tells "more match"), with their unit. No text, no one."""
+    text = text.strip()
+    if not text:
+        return []
+    match = Q()
+    for name in NAME_FIELDS:
+        match |= Q(**{f"{name}__icontains": text})
+    found = people(actor, unit).filter(match).only("pk", *NAME_FIELDS, "unit__name")
+    return list(found.order_by("display_name", "username", "pk")[: limit + 1])
 
 
 def unit_paths() -> dict[int, str]:

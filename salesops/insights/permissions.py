@@ -23,6 +23,8 @@ ROUTES: dict[str, Access] = {
     "insights:managers": Access(MANAGERS),
     "insights:funnel": Access(SALES),
     "insights:drill": Access(SALES),
+    # the lens toolbar's person search box (a unit with more people than a list shows)
+    "insights:person_picker": Access(LEADERS),
     "insights:forecast": Access(SALES),
     "insights:forecast_category": Access(SALES, obj="opportunity", writes=True),
     "insights:forecast_adjust": Access(LEADERS, obj="unit", writes=True),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from salesops.insights.views import alerts, analysis, dashboards, forecast
+from salesops.insights.views import alerts, analysis, common, dashboards, forecast
 
 app_name = "insights"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("managers/", dashboards.managers, name="managers"),
     path("funnel/", analysis.funnel, name="funnel"),
     path("records/", analysis.drill, name="drill"),
+    path("people/picker/", common.person_picker, name="person_picker"),
     path("forecast/", forecast.forecast, name="forecast"),
     path("forecast/deals/<int:pk>/category/", forecast.category, name="forecast_category"),
     path("forecast/units/<int:unit_id>/adjust/", forecast.adjust, name="forecast_adjust"),

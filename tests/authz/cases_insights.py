@@ -81,6 +81,8 @@ CASES = [
     Case("insights:managers"),
     Case("insights:funnel"),
     Case("insights:drill", query="metric=won"),
+    # Whom each leader is offered: insights/tests/test_person_picker.py; here, who may ask.
+    Case("insights:person_picker", query="q=rep"),
     Case("insights:forecast"),
     Case(
         "insights:forecast_category",

@@ -105,3 +105,29 @@ def test_an_alert_is_acknowledged_from_the_inbox(page: Any, company: None) -> No
     after = page.locator("[data-testid=alert-badge]")
     assert (int(after.inner_text()) if after.count() else 0) == before - 1
     assert page.locator("[data-testid=alert-row]").count() == before - 1
+
+
+def test_the_director_picks_one_person_by_name_and_returns_to_everyone(
+    page: Any, company: None
+) -> None:
+    """A company has too many people for a list: the toolbar's person box searches them."""
+    rep = User.objects.get(username="rep.sh1.1")
+    sign_in(page, "director", DEMO_PASSWORD)
+    page.goto("/insights/funnel/")
+    everyone = page.locator("[data-testid=figure-won]").inner_text()
+    assert page.locator("#lens-person option").count() == 0
+    box = page.locator("#lens-person_search")
+    box.press_sequentially(str(rep), delay=30)
+    option = page.locator(f"[data-testid=picker-option][data-value='{rep.pk}']")
+    option.wait_for(state="visible")
+    shot(page, "insights-person-picker")
+    with page.expect_navigation():
+        option.click()
+    assert f"person={rep.pk}" in page.url
+    assert page.locator("#lens-person_search").input_value() == str(rep)
+    assert page.locator("[data-testid=figure-won]").inner_text() != everyone
+    page.locator("#lens-person_search").fill("")
+    with page.expect_navigation():  # leaving an empty box chooses everyone again
+        page.locator("#lens-person_search").press("Tab")
+    assert "person=&" in page.url or page.url.endswith("person=")
+    assert page.locator("[data-testid=figure-won]").inner_text() == everyone

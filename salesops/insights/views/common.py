@@ -9,12 +9,25 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
 
 from salesops.core.exports import export_response
-from salesops.insights.lens import Lens, Window, choices, led_units, people, top_unit
+from salesops.crm.forms.widgets import OPTIONS_TEMPLATE
+from salesops.crm.selectors.accounts import PICKER_LIMIT
+from salesops.insights.forms import PersonPicker
+from salesops.insights.lens import (
+    Lens,
+    Window,
+    choices,
+    led_units,
+    people,
+    people_matching,
+    top_unit,
+)
 from salesops.org.models import NAME_FIELDS
 
 QUICK = (
@@ -91,13 +104,37 @@ def lens_context(lens: Lens, *, units: bool = True, persons: bool = False) -> di
         "quick_periods": quick,
         "period_choices": choices(lens.today),
         "unit_choices": list(led_units(lens.actor)) if units else [],
-        "person_choices": list(_named(people(lens.actor, lens.unit))) if persons else [],
+        **(_person_choice(lens) if persons else {}),
     }
 
 
-def _named(qs: Any) -> Any:
-    """People with only what a choice shows (id and name): a director's list is a thousand."""
-    return qs.select_related(None).only("pk", *NAME_FIELDS)
+# A unit with more people than this offers a search box for the person instead of a list
+# (a director's list is a thousand names: a page of options nobody scrolls).
+PERSON_LIST_LIMIT = 60
+
+
+def _person_choice(lens: Lens) -> dict[str, Any]:
+    """The person selector: a list of the unit's people (id and name only) when they are at
+    most PERSON_LIST_LIMIT, else a search box holding the lens's person (PersonPicker)."""
+    qs = people(lens.actor, lens.unit).select_related(None).only("pk", *NAME_FIELDS)
+    few = list(qs[: PERSON_LIST_LIMIT + 1])
+    if len(few) <= PERSON_LIST_LIMIT:
+        return {"person_choices": few}
+    attrs = {"id": "lens-person", "class": "form-control form-control-sm",
+             "onchange": "this.form.submit()"}  # fmt: skip
+    picker = PersonPicker(lens.person, lens.unit, attrs)
+    value = lens.person.pk if lens.person else ""
+    return {"person_picker": picker.render("person", value)}
+
+
+@require_GET
+def person_picker(request: HttpRequest) -> HttpResponse:
+    """The person search box's suggestions: people of the lens's unit (a unit the viewer leads,
+    else 404; all the viewer sees without one) whose name contains the typed text `q`."""
+    lens = lens_from(request)
+    text = request.GET.get("q", "")
+    found = people_matching(lens.actor, lens.unit, text, PICKER_LIMIT)
+    return render(request, OPTIONS_TEMPLATE, PersonPicker.suggestions(found, text))
 
 
 def export(request: HttpRequest, name: str, header: list[Any], rows: list[list[Any]]) -> Any:
