@@ -32,10 +32,16 @@ def won_targets(
     users: Iterable[int] = (),
     units: Iterable[int] = (),
     attainment: bool = True,
+    won: dict[str, dict[int, Any]] | None = None,
 ) -> dict[tuple[str, int, str], Target]:
     """Approved won-revenue targets of these people and units for these windows, with their
     attainment (`.actual`, `.att`; left out when `attainment` is false, which saves reading
-    what they have won), by ("user" or "unit", id, period key)."""
+    what they have won), by ("user" or "unit", id, period key).
+
+    `won`: the units' won revenue in each window ({period key: {unit id: value}}) as the page
+    has read it for the actor. When the actor sees every sales record that is each unit
+    target's actual (the same sum, by the unit the owner was in on the day), so it is not
+    read again."""
     keys = [w.period.key for w in windows if w.period is not None]
     users, units = list(users), list(units)
     if not keys or not (users or units):
@@ -44,11 +50,27 @@ def won_targets(
         kpi__code=WON, period_key__in=keys, status=Target.Status.APPROVED
     )
     qs = qs.filter(Q(owner_user__in=users) | Q(owner_unit__in=units))
+    if not attainment:
+        items: Iterable[Target] = qs
+    elif won is not None and not users and lens.actor.scope("sales").everything:
+        items = _attached(list(qs), won, lens.today)
+    else:
+        items = attach(qs, lens.today)
     found: dict[tuple[str, int, str], Target] = {}
-    for t in attach(qs, lens.today) if attainment else qs:
+    for t in items:
         kind, oid = ("user", t.owner_user_id) if t.owner_user_id else ("unit", t.owner_unit_id)
         found[(kind, oid or 0, t.period_key)] = t
     return found
+
+
+def _attached(items: list[Target], won: dict[str, dict[int, Any]], today: Any) -> list[Target]:
+    """Units' targets with their attainment from won revenue already read, per period."""
+    by_period: dict[str, list[Target]] = {}
+    for t in items:
+        by_period.setdefault(t.period_key, []).append(t)
+    for key, group in by_period.items():
+        attach(group, today, ({}, won[key]))
+    return items
 
 
 def stages() -> list[Stage]:

@@ -135,6 +135,14 @@ def _gather(
     return {key: found[code] for key, code in CODES.items()}
 
 
+def _won(
+    units: list[OrgUnit], got: dict[str, dict[int, metrics.Parts]], defs: dict[str, Any]
+) -> dict[int, Any]:
+    """Each unit's won revenue in a window (the KPI's value, as a unit target's actual)."""
+    kpi, metric = defs[CODES["won"]], metrics.METRICS["won"]
+    return {u.pk: metrics.value(metric, got["won"].get(u.pk), kpi) for u in units}
+
+
 def _headcounts(lens: Lens, units: list[OrgUnit]) -> dict[int, int]:
     found = people(lens.actor, lens.unit).order_by().values_list("unit__path", flat=True)
     paths = [path or "" for path in found]
@@ -159,7 +167,9 @@ def manager_rows(lens: Lens, sort: str = "name") -> list[ManagerRow]:
     cover = metrics.by_unit(
         metrics.coverage_deals(lens), metrics.DEAL_AGGREGATES, units, paths, today
     )
-    found = common.won_targets(lens, [now_w, before_w], units=[u.pk for u in units])
+    won = {w.period.key: _won(units, got, defs)
+           for w, got in ((now_w, now), (before_w, before)) if w.period is not None}  # fmt: skip
+    found = common.won_targets(lens, [now_w, before_w], units=[u.pk for u in units], won=won)
     heads = _headcounts(lens, units)
     rows = []
     for u in units:
