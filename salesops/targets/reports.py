@@ -105,9 +105,10 @@ def table_kpis(*, actor: Any, period: Period, owners: list[int]) -> list[KpiDefi
     """The team table's columns without reading its targets: the KPIs these people have
     targets on in the period, in catalogue order (one query)."""
     used = page_targets(actor=actor).filter(period_key=period.key, owner_user_id__in=owners)
-    return list(
-        KpiDefinition.objects.filter(pk__in=used.values("kpi_id")).order_by("order", "code")
-    )
+    # DISTINCT: PostgreSQL then hashes the period's targets once (1 ms at a thousand people)
+    # instead of probing every KPI × person in the unique index (20 ms).
+    kpi_ids = used.order_by().values("kpi_id").distinct()
+    return list(KpiDefinition.objects.filter(pk__in=kpi_ids).order_by("order", "code"))
 
 
 def sort_rows(rows: list[Row], kpi_list: list[KpiDefinition], key: str) -> list[Row]:
