@@ -183,12 +183,11 @@ def team_dashboard(lens: Lens, full: bool = False) -> dict[str, Any]:
     ids = [p.pk for p in members]
     won_by = rolled.dated_by_owner(lens, defs["won_revenue"], lens.window.start, lens.window.end)
     kpi_list, rows, status, shown_members = _table(lens, members, won_by, full)
-    unit_target = common.won_targets(lens, [lens.window], units=[lens.unit.pk] if lens.unit else [])
     kind, volume = _volume(lens, defs["activities_done"], shown_members)
     by_stage = common.open_by_stage(lens)
     alert_n = common.alert_counts(lens, ids)
     figures = _team_figures(lens, defs, won_by, by_stage)
-    target = next(iter(unit_target.values()), None)
+    target = _unit_target(lens, figures["won"]["value"])
     by_person = {r.person.pk: r for r in rows}
     shown = [by_person[p.pk] for p in shown_members if p.pk in by_person]
     coaching = _coaching_due(members, status, alert_n, common.last_coaching(ids), lens.today)
@@ -211,6 +210,18 @@ def team_dashboard(lens: Lens, full: bool = False) -> dict[str, Any]:
         "coaching": coaching,
         "alert_n": alert_n,
     }
+
+
+def _unit_target(lens: Lens, won: Any) -> Any:
+    """The unit's won-revenue target for the window, its actual being the unit's won revenue
+    the page shows (when the viewer sees every record, see common.won_targets)."""
+    period = lens.window.period
+    if lens.unit is None or period is None:
+        return None
+    found = common.won_targets(
+        lens, [lens.window], units=[lens.unit.pk], won={period.key: {lens.unit.pk: won}}
+    )
+    return next(iter(found.values()), None)
 
 
 def _table(

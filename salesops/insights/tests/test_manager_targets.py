@@ -1,6 +1,7 @@
-"""The managers page's unit targets: their attainment is what each unit won in the window, by
-the unit the owner was in on the day, whether the page reuses its own won revenue (a director,
-who sees every sales record) or reads the targets' actuals (a regional manager)."""
+"""The unit targets of the managers page and the team dashboard: their attainment is what each
+unit won in the window, by the unit the owner was in on the day, whether the page reuses its own
+won revenue (a director, who sees every sales record) or reads the targets' actuals (a regional
+manager)."""
 
 from __future__ import annotations
 
@@ -57,3 +58,12 @@ def test_unit_targets_attain_what_each_unit_won_when_someone_moved(
             assert side.target.actual == expected[(code, key)], (code, key)
             assert side.attainment == (expected[(code, key)] / 50).quantize(Decimal("0.1"))
     assert rows["north"].now.won == Decimal("1300.00")
+    for code in ("north", "south"):
+        for key in (month.key, before.key):
+            team = client_for("director").get(
+                reverse("insights:team"), {"period": key, "unit": cast.units[code].pk}
+            )
+            assert team.context["unit_target"].pk == goals[(code, key)].pk
+            assert team.context["unit_target"].actual == expected[(code, key)], (code, key)
+    mine = client_for("manager").get(reverse("insights:team"), {"period": month.key})
+    assert mine.context["unit_target"].actual == Decimal("1300.00")  # read by the targets
