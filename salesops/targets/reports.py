@@ -76,11 +76,8 @@ def team_table(
     KPIs when not given), and one per group of KPIs — however many people."""
     if people is None:
         people = list(visible_people(actor=actor, unit=unit).only(*TABLE_FIELDS))
-        owners: Any = visible_people(actor=actor, unit=unit).values("pk")
-    else:
-        owners = [p.pk for p in people]
     ids = [p.pk for p in people]
-    found_qs = page_targets(actor=actor).filter(period_key=period.key, owner_user_id__in=owners)
+    found_qs = page_targets(actor=actor).filter(period_key=period.key, owner_user_id__in=ids)
     if kpi_list is not None:
         found_qs = found_qs.filter(kpi__in=[k.pk for k in kpi_list])
     found = list(found_qs)
