@@ -218,9 +218,8 @@ def _unit_target(lens: Lens, won: Any) -> Any:
     period = lens.window.period
     if lens.unit is None or period is None:
         return None
-    found = common.won_targets(
-        lens, [lens.window], units=[lens.unit.pk], won={period.key: {lens.unit.pk: won}}
-    )
+    unit_won = {period.key: {lens.unit.pk: won}} if lens.person is None else None
+    found = common.won_targets(lens, [lens.window], units=[lens.unit.pk], won=unit_won)
     return next(iter(found.values()), None)
 
 
