@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from salesops.core.localtime import fixed_offset_minutes
+from salesops.core.localtime import fixed_offset_minutes, sqlite_micros
 
 COLUMNS = "owner_id, month, event, stage_id, n, amount, cycle_us"
 KEY = "month, event, owner_id, stage_id"
@@ -154,10 +154,9 @@ PG_REBUILD = [
 
 
 def _micros(column: str) -> str:
-    """Exact microseconds of a stored timestamp, as core.localtime.sqlite_micros (whole seconds
-    read apart from the fraction since crm 0018)."""
-    seconds = f"CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER)"  # whole: see there
-    return f"({seconds} * 1000000 + CAST(substr({column}, 21) AS INTEGER))"
+    """Exact microseconds of a stored timestamp: core.localtime.sqlite_micros, as plain SQL
+    (its "%%" is for Django's parameters; trigger SQL runs as it is)."""
+    return sqlite_micros(column).replace("%%", "%")
 
 
 def _sqlite_facts(row: str, sign: int) -> str:

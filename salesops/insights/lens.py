@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from salesops.core.periods import Period
+from salesops.core.selectors import search
 from salesops.org.models import NAME_FIELDS, OrgUnit, User
 from salesops.org.roles import SALES_ROLES
 from salesops.org.selectors import led_paths
@@ -154,10 +155,7 @@ def people_matching(actor: Any, unit: OrgUnit | None, text: str, limit: int) -> 
     text = text.strip()
     if not text:
         return []
-    match = Q()
-    for name in NAME_FIELDS:
-        match |= Q(**{f"{name}__icontains": text})
-    found = people(actor, unit).filter(match).only("pk", *NAME_FIELDS, "unit__name")
+    found = search(people(actor, unit), NAME_FIELDS, text).only("pk", *NAME_FIELDS, "unit__name")
     return list(found.order_by("display_name", "username", "pk")[: limit + 1])
 
 

@@ -47,6 +47,13 @@ class Stints:
     def moved(self) -> list[int]:
         return [u for u, s in self.by_user.items() if len(s) > 1]
 
+    @property
+    def unsteady(self) -> list[int]:
+        """People not in one unit over the whole window: they moved, or were in a unit for
+        part of it only."""
+        return [u for u, s in self.by_user.items()
+                if len(s) > 1 or s[0].first > self.start or s[0].last < self.end]  # fmt: skip
+
     def whole_stint(self, user: int, first: date, last: date) -> int:
         """The index of the user's stint that covers the days first..last (0 for people in no
         unit, as with_stint numbers them; -1 when the days span stints or lie outside them)."""

@@ -285,10 +285,7 @@ def _month_apart(months: list[Period], info: attribution.Stints | None) -> Any:
     database (a year of a thousand people: ~12k rows read -> ~1k), and the first month stands
     for all of them (the same stint: attribution.Stints.whole_stint)."""
     info = info or attribution.stints(months[0].start, months[-1].end)
-    unsteady = [
-        uid for uid, found in info.by_user.items()
-        if len(found) > 1 or found[0].first > info.start or found[0].last < info.end
-    ]  # fmt: skip
+    unsteady = info.unsteady
     if not unsteady:
         return Value(months[0].start, DateField())
     return Case(When(owner_id__in=unsteady, then=F("month")),

@@ -1,4 +1,5 @@
-"""What every insights page reads from the query string: the window, the unit and the person.
+"""What every insights page reads from the query string (the window, the unit and the person)
+and offers in its toolbar to choose them, with the person search box's suggestions route.
 
 A unit must be one the viewer leads (or below it) and a person one whose records they see;
 anything else answers 404, the same as a unit that does not exist.
