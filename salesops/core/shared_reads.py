@@ -20,7 +20,9 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import QuerySet
+from django.db.models.query import ValuesIterable
 
 _KEPT: ContextVar[dict[Any, Any] | None] = ContextVar("salesops_shared_reads", default=None)
 
@@ -62,11 +64,13 @@ def once(key: Any, compute: Callable[[], T]) -> T:
 
 def rows(qs: QuerySet) -> Iterable[Any]:
     """The rows of a `values()` query, read once per scope for its SQL and parameters. The rows
-    are shared: callers read them and do not change them."""
+    are shared: callers read them and do not change them. The query is compiled once, for its
+    key and its read."""
     if _KEPT.get() is None:
         return qs
+    compiler = qs.query.get_compiler(qs.db)
     try:
-        sql, params = qs.query.sql_with_params()
+        sql, params = compiler.as_sql()
     except EmptyResultSet:  # a filter nothing can meet (an empty id list): no rows
         return []
     key = ("rows", qs.db, sql, tuple(params))
@@ -74,4 +78,18 @@ def rows(qs: QuerySet) -> Iterable[Any]:
         hash(key)
     except TypeError:  # a parameter that is a list (an array): read it as it comes
         return list(qs)
-    return once(key, lambda: list(qs))
+    return once(key, lambda: _read(qs, compiler, sql, params))
+
+
+def _read(qs: QuerySet, compiler: Any, sql: str, params: Any) -> list[Any]:
+    """The rows of a compiled query as iterating it gives them (a values() query's dicts, its
+    values converted as Django converts them), without compiling it a second time."""
+    if qs._iterable_class is not ValuesIterable:
+        return list(qs)
+    query = qs.query
+    names = list(query.selected or [*query.extra_select, *query.values_select,
+                                     *query.annotation_select])  # fmt: skip
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    return [dict(zip(names, row, strict=False)) for row in compiler.results_iter([fetched])]

@@ -12,8 +12,9 @@ unit inside the window, by stint) and mapped to units in Python.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
 from django.apps import apps
@@ -36,18 +37,20 @@ class Stint:
 
 @dataclass
 class Stints:
-    """Everyone's stints in a window; `moved` are the people with more than one."""
+    """Everyone's stints in a window; `moved` are the people with more than one. Built once
+    and not changed after: what is worked out from it over everyone is kept on it."""
 
     start: date
     end: date
     by_user: dict[int, list[Stint]]
     nowhere: list[int]  # people in no unit at all over the window
+    _sides: dict[frozenset[int], Sides] = field(default_factory=dict, repr=False, compare=False)
 
-    @property
+    @cached_property
     def moved(self) -> list[int]:
         return [u for u, s in self.by_user.items() if len(s) > 1]
 
-    @property
+    @cached_property
     def unsteady(self) -> list[int]:
         """People not in one unit over the whole window: they moved, or were in a unit for
         part of it only."""
@@ -68,6 +71,33 @@ class Stints:
     def unit_of(self, user: int, index: int = 0) -> int | None:
         found = self.by_user.get(user)
         return found[index].unit if found and index < len(found) else None
+
+    def sides(self, units: set[int]) -> Sides:
+        """Who was in `units` over the whole window and who was not (a page asks this of the
+        same units for each of its reads: worked out once)."""
+        key = frozenset(units)
+        if key not in self._sides:
+            whole, other, inside = [], list(self.nowhere), []
+            for uid, found in self.by_user.items():
+                within = [s for s in found if s.unit in units]
+                covers = found[0].first == self.start and found[-1].last == self.end
+                if len(within) == len(found) and covers:
+                    whole.append(uid)
+                    continue
+                other.append(uid)
+                inside.extend(within)
+            self._sides[key] = Sides(whole, other, inside)
+        return self._sides[key]
+
+
+@dataclass(frozen=True)
+class Sides:
+    """Of everyone, for some units over a window: `whole`, the people in them all along;
+    `other`, everyone else; `inside`, the stints of those others in the units."""
+
+    whole: list[int]
+    other: list[int]
+    inside: list[Stint]
 
 
 def _active(rows: list[tuple[date, date | None, int]], day: date) -> int | None:
@@ -146,17 +176,11 @@ def in_units_q(info: Stints, units: set[int], field: str | None, aware: bool) ->
     `units` on the record's day. Undated records (open deals: `field` None) are placed by a
     one-day window, today. Written with the shorter id list: the people inside, or (for a large
     subtree such as the whole company) everyone but the people outside."""
-    whole, other, parts = [], list(info.nowhere), Q(pk__in=[])
-    for uid, found in info.by_user.items():
-        inside = [s for s in found if s.unit in units]
-        covers = found[0].first == info.start and found[-1].last == info.end
-        if len(inside) == len(found) and covers:
-            whole.append(uid)
-            continue
-        other.append(uid)
-        if field is not None:
-            for s in inside:
-                parts |= Q(kpi_owner=uid) & _day_range(field, aware, s.first, s.last)
+    sides = info.sides(units)
+    whole, other, parts = sides.whole, sides.other, Q(pk__in=[])
+    if field is not None:
+        for s in sides.inside:
+            parts |= Q(kpi_owner=s.user) & _day_range(field, aware, s.first, s.last)
     if len(other) < len(whole):
         return ~Q(kpi_owner__in=other) | parts if other else Q()
     return Q(kpi_owner__in=whole) | parts

@@ -3,12 +3,15 @@ after it, every read goes to the database and sees what was written."""
 
 from __future__ import annotations
 
+import sys
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from salesops.core import shared_reads
 from salesops.crm.models import Activity
@@ -94,9 +97,47 @@ def test_a_read_nothing_can_meet_is_no_query_and_an_unhashable_key_is_read_each_
             assert seen.captured_queries == []
             qs = _by_kind(owner=cast.rep)
             sql, params = qs.query.sql_with_params()
-            monkeypatch.setattr(qs.query, "sql_with_params", lambda: (sql, ([*params],)))
+            compiler = qs.query.get_compiler
+
+            def listed(*args: Any, **kwargs: Any) -> Any:  # the key gets a list parameter
+                found = compiler(*args, **kwargs)
+                if sys._getframe(1).f_code.co_name == "rows":  # the key's, not the read's
+                    found.as_sql = lambda *a, **k: (sql, ([*params],))
+                return found
+
+            monkeypatch.setattr(qs.query, "get_compiler", listed)
             twice = [_read(qs.all()), _read(qs.all())]  # (a queryset keeps its own rows)
         assert twice == [{"call": 1}] * 2
         return empty, len(seen.captured_queries)
 
     assert page() == ([], 2)
+
+
+def test_kept_rows_are_the_rows_the_query_gives(cast: Any) -> None:
+    """Rows read for the first time in a scope (compiled once, for the key and the read) are
+    what iterating the query gives: its names, and values converted (dates, sums of money)."""
+    from django.db.models import Max, Sum
+    from django.db.models.functions import TruncDate
+
+    from salesops.crm.models import Customer, Opportunity, Stage
+
+    _log(cast.rep, "call", 2)
+    customer = Customer.objects.create(name="Shared Reads Ltd", owner=cast.rep)
+    stage = Stage.objects.order_by("order").first()
+    for amount in ("12.34", "0.66"):
+        Opportunity.objects.create(
+            name=amount, customer=customer, owner=cast.rep, stage=stage,
+            stage_entered_at=timezone.now(), amount=Decimal(amount),
+        )  # fmt: skip
+    activity = Activity.objects.filter(owner=cast.rep).order_by().values("owner")
+    dated = activity.annotate(last=Max(TruncDate("created_at")), n=Count("pk"))
+    money = Opportunity.objects.order_by().values("owner", "stage").annotate(total=Sum("amount"))
+    for qs in (dated, money):
+        expected = list(qs.all())
+        got = shared_reads.scope(lambda qs=qs: list(shared_reads.rows(qs.all())))()
+        assert got == expected
+        assert [list(row) for row in got] == [list(row) for row in expected]
+        assert [type(v) for row in got for v in row.values()] == [
+            type(v) for row in expected for v in row.values()
+        ]
+    assert [row["total"] for row in money] == [Decimal("13.00")]
