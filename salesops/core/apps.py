@@ -9,8 +9,11 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        """Collect every SalesOps app's route policy and demo steps."""
-        from salesops.core import policy
+        """Collect every SalesOps app's route policy and demo steps; install the `in` lookup
+        that sends long id lists to PostgreSQL as one array (core.idlists)."""
+        from salesops.core import idlists, policy
+
+        idlists.register()
 
         for config in apps.get_app_configs():
             if not config.name.startswith("salesops."):

@@ -73,10 +73,11 @@ def rows(qs: QuerySet) -> Iterable[Any]:
         sql, params = compiler.as_sql()
     except EmptyResultSet:  # a filter nothing can meet (an empty id list): no rows
         return []
-    key = ("rows", qs.db, sql, tuple(params))
+    # A long id list is one list parameter on PostgreSQL (core.idlists): keyed as a tuple
+    key = ("rows", qs.db, sql, tuple(tuple(p) if type(p) is list else p for p in params))
     try:
         hash(key)
-    except TypeError:  # a parameter that is a list (an array): read it as it comes
+    except TypeError:  # a parameter nothing can key (a list of lists): read it as it comes
         return list(qs)
     return once(key, lambda: _read(qs, compiler, sql, params))
 

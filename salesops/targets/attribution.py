@@ -12,10 +12,11 @@ unit inside the window, by stint) and mapped to units in Python.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from django.apps import apps
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
@@ -23,6 +24,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from salesops.core import shared_reads
 
 ONE_DAY = timedelta(days=1)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class Stints:
     end: date
     by_user: dict[int, list[Stint]]
     nowhere: list[int]  # people in no unit at all over the window
-    _sides: dict[frozenset[int], Sides] = field(default_factory=dict, repr=False, compare=False)
+    _kept: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
     def moved(self) -> list[int]:
@@ -72,22 +74,28 @@ class Stints:
         found = self.by_user.get(user)
         return found[index].unit if found and index < len(found) else None
 
+    def kept(self, key: Any, compute: Callable[[], T]) -> T:
+        """`compute()` made once for `key`: what a page works out from everyone's stints for
+        each of its reads (the same units, the same months) is worked out once."""
+        if key not in self._kept:
+            self._kept[key] = compute()
+        return self._kept[key]  # type: ignore[no-any-return]
+
     def sides(self, units: set[int]) -> Sides:
-        """Who was in `units` over the whole window and who was not (a page asks this of the
-        same units for each of its reads: worked out once)."""
-        key = frozenset(units)
-        if key not in self._sides:
-            whole, other, inside = [], list(self.nowhere), []
-            for uid, found in self.by_user.items():
-                within = [s for s in found if s.unit in units]
-                covers = found[0].first == self.start and found[-1].last == self.end
-                if len(within) == len(found) and covers:
-                    whole.append(uid)
-                    continue
-                other.append(uid)
-                inside.extend(within)
-            self._sides[key] = Sides(whole, other, inside)
-        return self._sides[key]
+        """Who was in `units` over the whole window and who was not."""
+        return self.kept(("sides", frozenset(units)), lambda: self._sides(units))
+
+    def _sides(self, units: set[int]) -> Sides:
+        whole, other, inside = [], list(self.nowhere), []
+        for uid, found in self.by_user.items():
+            within = [s for s in found if s.unit in units]
+            covers = found[0].first == self.start and found[-1].last == self.end
+            if len(within) == len(found) and covers:
+                whole.append(uid)
+                continue
+            other.append(uid)
+            inside.extend(within)
+        return Sides(whole, other, inside)
 
 
 @dataclass(frozen=True)

@@ -104,15 +104,28 @@ def place(months: list[Period], info: attribution.Stints, units: set[int] | None
           person: int | None) -> Placement:  # fmt: skip
     """The months each owner's deals count in for a lens of `units` (a subtree; None: all) or
     one `person`: a month counts whole when one of the owner's stints in the units covers it,
-    not at all when none touches it, and is split otherwise."""
-    owners = [person] if person is not None else list(info.by_user)
+    not at all when none touches it, and is split otherwise. Worked out once per months and
+    units for everyone (the placement is read, not changed)."""
     if units is None:
         if person is None:
             return Placement(everyone=True)
         return Placement(inside={person: set(range(len(months)))})
+    if person is not None:
+        return _placed([person], months, info, units)
+    key = ("place", tuple((m.start, m.end) for m in months), frozenset(units))
+    return info.kept(key, lambda: _placed(list(info.by_user), months, info, units))
+
+
+def _placed(owners: list[int], months: list[Period], info: attribution.Stints,
+            units: set[int]) -> Placement:  # fmt: skip
     found = Placement()
+    first, last = months[0].start, months[-1].end
+    every = set(range(len(months)))
     for uid in owners:
         stints = [s for s in info.by_user.get(uid, []) if s.unit in units]
+        if len(stints) == 1 and stints[0].first <= first and stints[0].last >= last:
+            found.inside[uid] = set(every)  # in the units all along: most people
+            continue
         for i, month in enumerate(months):
             if any(s.first <= month.start and s.last >= month.end for s in stints):
                 found.inside.setdefault(uid, set()).add(i)

@@ -99,10 +99,10 @@ def test_a_read_nothing_can_meet_is_no_query_and_an_unhashable_key_is_read_each_
             sql, params = qs.query.sql_with_params()
             compiler = qs.query.get_compiler
 
-            def listed(*args: Any, **kwargs: Any) -> Any:  # the key gets a list parameter
+            def listed(*args: Any, **kwargs: Any) -> Any:  # the key gets a list of lists
                 found = compiler(*args, **kwargs)
                 if sys._getframe(1).f_code.co_name == "rows":  # the key's, not the read's
-                    found.as_sql = lambda *a, **k: (sql, ([*params],))
+                    found.as_sql = lambda *a, **k: (sql, ([[*params]],))
                 return found
 
             monkeypatch.setattr(qs.query, "get_compiler", listed)
