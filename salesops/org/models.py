@@ -128,6 +128,12 @@ class UserQuerySet(VisibleQuerySet):
 NAME_FIELDS = ("display_name", "first_name", "last_name", "username")  # what str(user) reads
 
 
+def shown_name(display_name: str, first_name: str, last_name: str, username: str) -> str:
+    """What str(user) shows, from the values of NAME_FIELDS (a list of a thousand names is read
+    as values, without a user object each)."""
+    return display_name or f"{first_name} {last_name}".strip() or username
+
+
 class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     pass
 
@@ -187,7 +193,7 @@ class User(AbstractUser):
         verbose_name_plural = _("people")
 
     def __str__(self) -> str:
-        return self.display_name or self.get_full_name() or self.username
+        return shown_name(self.display_name, self.first_name, self.last_name, self.username)
 
     @property
     def role(self) -> str:

@@ -25,7 +25,7 @@ from salesops.insights.selectors import common
 from salesops.insights.selectors import funnel_reads as reads
 from salesops.insights.selectors.common import stages as open_stages
 from salesops.insights.selectors.funnel_reads import FIELD, dim_keys
-from salesops.org.models import NAME_FIELDS, OrgUnit, ProductLine, User
+from salesops.org.models import NAME_FIELDS, OrgUnit, ProductLine, User, shown_name
 from salesops.targets import attribution
 
 DIMENSIONS = ("team", "person", "product_line", "tier", "source")
@@ -181,8 +181,8 @@ def _labels(dim: str, keys: set[Any]) -> dict[Any, str]:
     if dim == "team":
         return {u.pk: u.name for u in OrgUnit.objects.filter(pk__in=keys)}
     if dim == "person":
-        names = User.objects.filter(pk__in=keys).only(*NAME_FIELDS)
-        return {u.pk: str(u) for u in names}
+        names = User.objects.filter(pk__in=keys).values_list("pk", *NAME_FIELDS)
+        return {pk: shown_name(*name) for pk, *name in names}
     if dim == "product_line":
         return {p.pk: p.name for p in ProductLine.objects.filter(pk__in=keys)}
     return {k: str(v) for k, v in (Tier.choices if dim == "tier" else Source.choices)}

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from salesops.core.models import AuditEntry
 from salesops.org import selectors, services
-from salesops.org.models import Assignment, OrgUnit, UnitPlacement, User
+from salesops.org.models import NAME_FIELDS, Assignment, OrgUnit, UnitPlacement, User, shown_name
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +108,17 @@ def test_unit_tree_counts_heads_with_a_fixed_number_of_queries(
     assert [r["unit"].code for r in roots] == ["north"]
     assert roots[0]["children"][0]["headcount"] == 3
     assert (roots[0]["headcount"], roots[0]["total"]) == (1, 4)
+
+
+@pytest.mark.parametrize(
+    ("display", "first", "last", "shown"),
+    [("王敏", "Min", "Wang", "王敏"), ("", "Min", "Wang", "Min Wang"), ("", "", "Wang", "Wang"),
+     ("", "", "", "wmin")],
+)  # fmt: skip
+def test_a_person_is_shown_by_display_name_else_full_name_else_username(
+    display: str, first: str, last: str, shown: str
+) -> None:
+    """What str(user) shows, and the same from the name fields' values (lists of many people)."""
+    person = User(username="wmin", display_name=display, first_name=first, last_name=last)
+    assert str(person) == shown
+    assert shown_name(*(getattr(person, name) for name in NAME_FIELDS)) == shown
