@@ -57,14 +57,19 @@ def _as_array(lookup: Any, compiler: Any, connection: Any) -> tuple[str, list[An
     return f"{lhs_sql} = ANY(%s::{column}[])", [*lhs_params, values]
 
 
-class In(lookups.In):
+class _ArrayOnPostgres:
+    """An `in` lookup that PostgreSQL gets as one array when the list is long (`_as_array`)."""
+
     def as_postgresql(self, compiler: Any, connection: Any) -> Any:
-        return _as_array(self, compiler, connection) or self.as_sql(compiler, connection)
+        return _as_array(self, compiler, connection) or self.as_sql(compiler, connection)  # type: ignore[attr-defined]
 
 
-class RelatedInArray(RelatedIn):
-    def as_postgresql(self, compiler: Any, connection: Any) -> Any:
-        return _as_array(self, compiler, connection) or self.as_sql(compiler, connection)
+class In(_ArrayOnPostgres, lookups.In):
+    pass
+
+
+class RelatedInArray(_ArrayOnPostgres, RelatedIn):
+    pass
 
 
 def register() -> None:
