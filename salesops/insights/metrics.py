@@ -430,6 +430,10 @@ def kpis_by_unit(
         defs = [k for k in defs if k.code not in rolled]
     for group in kpi_batch.by_scan(defs):
         if len(group) == 1:
+            months = _rolled().activity_stints(lens, group[0], info)
+            if months is not None:
+                found[group[0].code] = _subtrees(months, wanted, paths, info)
+                continue
             days = _rolled().activity_days(lens, group[0], start, end)
             qs, aggs = (dated(lens, group[0], start, end), kpi_aggregates(group[0]))
             if days is not None:

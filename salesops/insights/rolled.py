@@ -1,4 +1,5 @@
-"""Insights' reads of the rollups (crm.DealMonth, crm.ActivityDay through targets.rollups):
+"""Insights' reads of the rollups (crm.DealMonth, crm.ActivityDay, crm.ActivityMonth through
+targets.rollups):
 the same parts as metrics' reads of the records, for the lens's unit or person, with what the
 rollups cannot place (a person's month split by a move between units) read from the records.
 metrics calls these first and reads the records when they give None.
@@ -14,10 +15,12 @@ from typing import Any
 from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.lookups import GreaterThan
 
+from salesops.core import shared_reads
 from salesops.core.periods import Period, between
 from salesops.crm.models import (
     Activity,
     ActivityDay,
+    ActivityMonth,
     DealCohort,
     OpenPipeline,
     Opportunity,
@@ -152,6 +155,74 @@ def activity_days(lens: Lens, kpi: KpiDefinition, start: date, end: date) -> Que
     return metrics._narrow(qs, lens, "day", False, start, end)
 
 
+def activity_stints(lens: Lens, kpi: KpiDefinition, info: attribution.Stints
+                    ) -> dict[tuple[Any, ...], Parts] | None:  # fmt: skip
+    """The lens's done activities over its window's whole months as parts per (owner, stint),
+    as `activity_days` grouped by them gives: from the monthly rollup (crm.ActivityMonth), the
+    months of people who stayed in one unit over the window added up in the database; an
+    owner's month that spans two stints (or the lens's unit in part) from the daily rollup.
+    None when neither can answer or the window is not whole months."""
+    got = _activity_months(lens, kpi)
+    if got is None:
+        return None
+    qs, days, where, months = got
+    qs = qs.annotate(kpi_month=rollups.month_apart(months, info), kpi_owner=F("owner_id"))
+    index = {m.start: i for i, m in enumerate(months)}
+    found: dict[tuple[Any, ...], Parts] = {}
+    split = list(where.split)
+    read = qs.order_by().values("kpi_month", "kpi_owner").annotate(**DAYS.aggs)
+    for row in shared_reads.rows(read):
+        owner, i = row["kpi_owner"], index[row["kpi_month"]]
+        stint = info.whole_stint(owner, months[i].start, months[i].end)
+        if stint < 0:
+            split.append((owner, i))
+        elif row["n"]:
+            metrics.put(found, (owner, stint), {"n": row["n"]})
+    if split:
+        parts = days.filter(rollups.owner_months_q(split, months, _on_days))
+        for key, p in metrics.grouped(parts, ["kpi_owner", "kpi_stint"], DAYS.aggs).items():
+            metrics.put(found, key, p)
+    return found
+
+
+def _activity_total(lens: Lens, kpi: KpiDefinition) -> Parts | None:
+    """The lens's done activities over its window's whole months from the monthly rollup (the
+    months a move splits from the daily one); None as `activity_stints`."""
+    got = _activity_months(lens, kpi)
+    if got is None:
+        return None
+    qs, days, where, months = got
+    parts = metrics._clean(qs.order_by().aggregate(**DAYS.aggs))
+    if where.split:
+        split = days.filter(rollups.owner_months_q(where.split, months, _on_days))
+        parts = metrics.add(parts, metrics._clean(split.order_by().aggregate(**DAYS.aggs)))
+    return parts
+
+
+MonthsAndDays = tuple[QuerySet, QuerySet, rollups.Placement, list[Period]]
+
+
+def _activity_months(lens: Lens, kpi: KpiDefinition) -> MonthsAndDays | None:
+    """The monthly rollup's rows the lens counts whole over its window (placed as
+    `_placed_rows` places the deals' months), the daily rollup's (`activity_days`) for the
+    rest, the placement and the months; None when the window is not whole months or the
+    daily rollup cannot answer."""
+    start, end = lens.window.start, lens.window.end
+    months = rollups.whole_months(start, end)
+    days = activity_days(lens, kpi, start, end) if months is not None else None
+    if months is None or days is None:
+        return None
+    where = _placement(lens, months, start, end)
+    seen = rollups.visible_owners(lens.actor, Activity)[1]
+    qs = ActivityMonth.objects.filter(month__gte=months[0].start, month__lte=months[-1].start)
+    return qs.filter(rollups.placed_q(where, months, seen)), days, where, months
+
+
+def _on_days(first: date, last: date) -> Q:
+    """Daily rollup rows from one local day to another."""
+    return Q(day__gte=first, day__lte=last)
+
+
 def figure_parts(lens: Lens, metric: metrics.Metric, kpi: KpiDefinition) -> Parts | None:
     """A dated figure's parts over the lens's window from a rollup (metrics.figure); None
     when no rollup answers."""
@@ -162,6 +233,9 @@ def figure_parts(lens: Lens, metric: metrics.Metric, kpi: KpiDefinition) -> Part
         for got in rolled[kpi.code].values():
             parts = metrics.add(parts, got)
         return parts
+    total = _activity_total(lens, kpi)
+    if total is not None:
+        return total
     days = activity_days(lens, kpi, w.start, w.end)
     return None if days is None else metrics._clean(days.order_by().aggregate(**DAYS.aggs))
 

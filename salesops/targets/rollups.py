@@ -238,7 +238,7 @@ def sums(group: Iterable[Any], months: list[Period], seen: Any, where: Placement
          ) -> dict[str, dict[Any, Any]] | None:  # fmt: skip
     """{KPI code: {(owner or None, month index): sums}}; parts for month keys (`month_parts`)
     or raw sums to add up (`by_owner`: the months of a person who stayed in one unit over
-    them come added up under the first, see `_month_apart`; `info`, the stints over `months`
+    them come added up under the first, see `month_apart`; `info`, the stints over `months`
     when the caller has them; everyone's months added up when not `apart`). None when the
     rollup cannot answer."""
     group = list(group)
@@ -249,7 +249,7 @@ def sums(group: Iterable[Any], months: list[Period], seen: Any, where: Placement
     first = 2 if by_owner else 1  # the sums follow the month (and owner)
     by_month = None
     if by_owner:
-        by_month = _month_apart(months, info) if apart else Value(months[0].start, DateField())
+        by_month = month_apart(months, info) if apart else Value(months[0].start, DateField())
     for row in _read(group, months, seen, where, by_month):
         key = (row[1] if by_owner else None, index[row[0]])
         for i, kpi in enumerate(group):
@@ -291,7 +291,7 @@ def _read(group: list[Any], months: list[Period], seen: Any, where: Placement,
     return list(qs.order_by().values_list("kpi_month", "owner_id").annotate(**aggs))
 
 
-def _month_apart(months: list[Period], info: attribution.Stints | None) -> Any:
+def month_apart(months: list[Period], info: attribution.Stints | None) -> Any:
     """The month a row per owner and month is read under: its own for the people whose unit
     changes over `months` (or who are in a unit for part of them only); the first month for
     everyone else, whose months are all placed alike: their months are added up in the

@@ -21,6 +21,7 @@ from salesops.crm.models.pipeline import (
 from salesops.crm.models.products import Product
 from salesops.crm.models.rollups import (
     ActivityDay,
+    ActivityMonth,
     DealCohort,
     DealMonth,
     OpenPipeline,
@@ -32,6 +33,7 @@ from salesops.crm.models.rollups import (
 __all__ = [
     "Activity",
     "ActivityDay",
+    "ActivityMonth",
     "ApprovalRule",
     "ApprovalStep",
     "Contact",

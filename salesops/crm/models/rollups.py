@@ -76,6 +76,25 @@ class ActivityDay(OwnerRollup):
         return f"{self.owner_id} {self.day}: {self.n}"
 
 
+class ActivityMonth(OwnerRollup):
+    """The activities one owner has done in one local month (as crm.ActivityDay counts them
+    per day): a company's quarter is ~3k of these rows where it is ~80k days. Kept by triggers
+    on the activities (crm migration 0020), never written from Python."""
+
+    month = models.DateField(_("month"))  # the first day of the local month
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", "owner"], name="crm_activitymonth_key")
+        ]
+        verbose_name = _("activities of a month")
+        verbose_name_plural = _("activities of a month")
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.month:%Y-%m}: {self.n}"
+
+
 class DealCohort(OwnerRollup):
     """The deals one owner opened in one local month that have been in the same set of stages
     (`bits`, as crm.StagesReached holds them): their count and amount. The funnel counts a

@@ -1,8 +1,8 @@
 """The rollups kept by triggers: deals per owner and local month (crm 0011) and done activities
-per owner and local day (crm 0012). After every kind of write (services, single and bulk
-inserts, updates of one or many rows, deletes) they hold exactly what the records sum to; they
-are rebuilt, twice without harm, in a new time zone; and SQLite places nothing while the zone
-has no fixed offset."""
+per owner and local day (crm 0012) and month (crm 0020). After every kind of write (services,
+single and bulk inserts, updates of one or many rows, deletes) they hold exactly what the
+records sum to; they are rebuilt, twice without harm, in a new time zone; and SQLite places
+nothing while the zone has no fixed offset."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from django.utils import timezone
 from salesops.crm.models import (
     Activity,
     ActivityDay,
+    ActivityMonth,
     DealMonth,
     Opportunity,
     RollupState,
@@ -180,7 +181,10 @@ def test_the_triggers_exist_after_all_migrations() -> None:
     assert _triggers("crm_stagehistory") >= {f"crm_stay_month_{op}" for op in ops}
     assert _triggers("crm_stagesreached") >= {f"crm_deal_cohort_reached_{op}" for op in ops}
     assert "crm_first_win_stage" in _triggers("crm_stage")
-    assert _triggers("crm_activity") >= {f"crm_activity_day_{op}" for op in ops}
+    assert _triggers("crm_activity") >= {
+        *(f"crm_activity_day_{op}" for op in ops),
+        *(f"crm_activity_month_{op}" for op in ops),
+    }
 
 
 def _days_expected() -> dict[tuple[Any, Any], int]:
@@ -194,7 +198,16 @@ def _days_stored() -> dict[tuple[Any, Any], int]:
     return {(o, d): n for o, d, n in ActivityDay.objects.values_list("owner_id", "day", "n") if n}
 
 
-def test_the_activity_days_follow_every_write_to_the_activities(cast: Any) -> None:
+def _months_agree() -> None:
+    """The monthly rollup holds each owner's done activities per local month."""
+    expected: Counter[tuple[Any, Any]] = Counter()
+    for (owner, day), n in _days_expected().items():
+        expected[(owner, day.replace(day=1))] += n
+    rows = ActivityMonth.objects.values_list("owner_id", "month", "n")
+    assert {(o, m): n for o, m, n in rows if n} == dict(expected)
+
+
+def test_the_activity_days_and_months_follow_every_write_to_the_activities(cast: Any) -> None:
     of = make.customer(cast.rep)
     late = datetime(2026, 3, 31, 16, 30, tzinfo=UTC)  # 00:30 on 1 April in Shanghai
     make.planned(cast.rep, of)
@@ -204,6 +217,7 @@ def test_the_activity_days_follow_every_write_to_the_activities(cast: Any) -> No
         for i in range(6)
     ])  # fmt: skip
     assert _days_stored() == _days_expected()
+    _months_agree()
     assert _days_stored()[(cast.rep.pk, datetime(2026, 4, 1).date())] == 3
     Activity.objects.filter(status="planned").update(status="done", done_at=late)
     Activity.objects.filter(subject="Call 1").update(owner=cast.peer_rep)
@@ -211,9 +225,14 @@ def test_the_activity_days_follow_every_write_to_the_activities(cast: Any) -> No
     Activity.objects.filter(subject="Call 3").update(status="cancelled")
     Activity.objects.filter(subject="Call 4").update(subject="Renamed call")
     assert _days_stored() == _days_expected()
+    _months_agree()
     Activity.objects.filter(subject__startswith="Call").delete()
     assert _days_stored() == _days_expected()
+    _months_agree()
     assert not ActivityDay.objects.filter(n__lt=0).exists()
+    assert not ActivityMonth.objects.filter(n__lt=0).exists()
     ActivityDay.objects.update(n=9)  # damaged: the rebuild recomputes
+    ActivityMonth.objects.update(n=9)
     trigger_tables_rebuild()
     assert _days_stored() == _days_expected()
+    _months_agree()

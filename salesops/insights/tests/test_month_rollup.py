@@ -314,9 +314,45 @@ def test_done_activities_from_their_daily_rollup_equal_the_activities(
 
     rolled, sqls = read()
     assert any("crm_activityday" in sql for sql in sqls)
+    assert any("crm_activitymonth" in sql for sql in sqls)  # the units' counts
     assert not any('FROM "crm_activity"' in sql for sql in sqls)
     assert rolled[1]["value"] or who != "director"
     assert all(type(parts["n"]) is int for parts in rolled[0].values())  # not a numeric sum
+    monkeypatch.setattr(rollups, "usable", lambda: False)
+    assert rolled == read()[0]
+
+
+@pytest.mark.parametrize(("who", "unit"), [("director", "acme"), ("manager", "north")])
+def test_units_done_activities_from_their_monthly_rollup(
+    cast: Any, history: History, monkeypatch: Any, who: str, unit: str
+) -> None:
+    """The managers page's done activities per unit over a quarter: whole months from the
+    monthly rollup, and only the month peer_rep's move splits from the daily one, each day
+    counted for the team they were in that day (n1 before the 20th, s1 from it)."""
+    from salesops.insights.lens import unit_paths
+
+    kpi = metrics.kpi_definitions(["activities_done"])["activities_done"]
+    lens = make.lens(cast.users[who], Window.of(Period.containing("quarter", history.month.start)),
+                     unit=cast.units[unit])  # fmt: skip
+
+    def read() -> tuple[dict[int, Any], list[str]]:
+        with CaptureQueriesContext(connection) as queries:
+            got = metrics.kpis_by_unit(lens, [kpi], cast.units.values(), unit_paths())
+        rows = {u: p["n"] for u, p in got[kpi.code].items() if p.get("n")}
+        return rows, [q["sql"] for q in queries.captured_queries]
+
+    before = read()[0]
+    for day in (3, 22, 22):
+        make.activity(cast.peer_rep, "visit", make.local(history.month.start.replace(day=day)))
+    rolled, sqls = read()
+    months = [sql for sql in sqls if "crm_activitymonth" in sql]
+    days = [sql for sql in sqls if "crm_activityday" in sql]
+    assert len(months) == 1 and len(days) == 1  # the split month: peer_rep's days only
+    assert f'"crm_activityday"."owner_id" = {cast.peer_rep.pk}' in days[0]
+    assert not any('FROM "crm_activity"' in sql for sql in sqls)
+    n1, s1 = cast.units["n1"].pk, cast.units["s1"].pk
+    if who == "director":  # the manager of north no longer sees peer_rep's activities
+        assert rolled[s1] - before.get(s1, 0) == 2 and rolled[n1] - before.get(n1, 0) == 1
     monkeypatch.setattr(rollups, "usable", lambda: False)
     assert rolled == read()[0]
 
