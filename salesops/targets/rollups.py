@@ -24,6 +24,7 @@ from django.db import connection
 from django.db.models import BigIntegerField, Case, DateField, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Cast
 
+from salesops.core import shared_reads
 from salesops.core.money import CENT
 from salesops.core.periods import Period, between
 from salesops.crm import rollup_sql
@@ -335,8 +336,28 @@ def whole_sum(column: str, only: Q | None = None) -> Any:
 
 
 def in_stages_of(kinds: set[str]) -> Q:
-    """Rollup rows of stages of these kinds (the stage ids read inside the query)."""
+    """Rollup rows of stages of these kinds. Within a page's shared reads the stage ids are
+    read once and compared as plain ids: a rollup read's filtered sums test each row against
+    them, and a subquery there costs PostgreSQL more per row (a company's year of deal months
+    for the funnel trend, 22 -> 12 ms at scale M). Elsewhere, or with no stage of the kinds,
+    the ids are read inside the query."""
+    if shared_reads.active():
+        ids = sorted(pk for kind in kinds for pk in _stage_kinds().get(kind, ()))
+        if ids:
+            return Q(stage_id__in=ids)
     return Q(stage_id__in=Stage.objects.filter(kind__in=sorted(kinds)).values("pk"))
+
+
+def _stage_kinds() -> dict[str, list[int]]:
+    """Every stage's id by kind, read once per shared-reads scope (a few rows)."""
+
+    def read() -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for pk, kind in Stage.objects.values_list("pk", "kind"):
+            found.setdefault(kind, []).append(pk)
+        return found
+
+    return shared_reads.once(("stage kinds",), read)
 
 
 def _rows_of(kpi: Any) -> Q:

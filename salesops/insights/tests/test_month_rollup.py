@@ -357,6 +357,36 @@ def test_units_done_activities_from_their_monthly_rollup(
     assert rolled == read()[0]
 
 
+def test_stage_ids_are_read_once_per_page_and_compared_as_ids(cast: Any, history: History) -> None:
+    """Within a page's shared reads the rollup's sums compare stage ids read once, not a
+    subquery per KPI; the figures equal those read with the subqueries (outside a page)."""
+    from salesops.core import shared_reads
+    from salesops.crm.models import DealMonth
+
+    window = Window.of(Period.containing("quarter", history.month.start))
+    lens = make.lens(cast.director, window)
+    defs = list(metrics.kpi_definitions(CODES).values())
+
+    def read() -> Any:
+        return metrics.kpis_by_bucket(lens, defs, "month", window.start, window.end)
+
+    @shared_reads.scope
+    def page() -> tuple[Any, Any, bool, list[str]]:
+        with CaptureQueriesContext(connection) as queries:
+            got, again = read(), read()
+            none = DealMonth.objects.filter(rollups.in_stages_of({"no such kind"})).exists()
+        return got, again, none, [q["sql"] for q in queries.captured_queries]
+
+    outside, (got, again, none, sqls) = read(), page()
+    assert got == outside == again and any(got["won_revenue"].values())
+    rollup_reads = [sql for sql in sqls if "crm_dealmonth" in sql]
+    stage_reads = [sql for sql in sqls if 'FROM "crm_stage"' in sql]
+    # the ids, read once; then the subquery for a kind no stage has
+    assert len(stage_reads) == 2 and stage_reads[1] == rollup_reads[-1]
+    assert len(rollup_reads) == 3 and not any("crm_stage" in sql for sql in rollup_reads[:2])
+    assert none is False
+
+
 def test_done_activities_with_a_filter_are_read_from_the_activities(
     cast: Any, history: History
 ) -> None:
