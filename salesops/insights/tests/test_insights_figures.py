@@ -286,3 +286,23 @@ def test_a_large_unit_lists_the_people_furthest_behind(
     export = client.get(reverse("insights:team"), {**query, "export": "csv", "table": "attainment"})
     text = b"".join(export.streaming_content).decode("utf-8-sig")
     assert "Peer Rep" in text and "Outside Rep" in text
+
+
+def test_last_coaching_is_each_persons_newest_done_coaching_visit(cast: Any) -> None:
+    """Planned coaching visits and other activities do not count; a person without a coaching
+    visit has none."""
+    from salesops.insights.selectors.common import last_coaching
+
+    day = make.last_month().start
+    for n, (who, coaching, status) in enumerate([
+        ("rep", True, "done"), ("rep", True, "done"), ("rep", True, "planned"),
+        ("rep", False, "done"), ("peer_rep", True, "done"), ("outside_rep", False, "done"),
+    ]):  # fmt: skip
+        make.activity(cast.users[who], "visit", make.local(day.replace(day=3 + 5 * n)),
+                      status=status, is_coaching=coaching)  # fmt: skip
+    people = [cast.users[who].pk for who in ("rep", "peer_rep", "outside_rep")]
+    assert last_coaching(people) == {
+        cast.rep.pk: make.local(day.replace(day=8)),
+        cast.peer_rep.pk: make.local(day.replace(day=23)),
+    }
+    assert last_coaching([cast.outside_rep.pk]) == {}
