@@ -124,6 +124,8 @@ def _placed(owners: list[int], months: list[Period], info: attribution.Stints,
     every = set(range(len(months)))
     for uid in owners:
         stints = [s for s in info.by_user.get(uid, []) if s.unit in units]
+        if not stints:  # never in the units: no month of theirs counts
+            continue
         if len(stints) == 1 and stints[0].first <= first and stints[0].last >= last:
             found.inside[uid] = set(every)  # in the units all along: most people
             continue

@@ -90,3 +90,30 @@ def test_a_long_list_is_shared_in_a_scope_like_any_other_read(cast: Any) -> None
         return first, again, len(seen.captured_queries)
 
     assert page() == ([{"owner": cast.rep.pk, "n": 3}], [{"owner": cast.rep.pk, "n": 3}], 1)
+
+
+def _prepared(qs: Any) -> list[Any]:
+    """The values the query's one `in` lookup holds once prepared."""
+    (lookup,) = qs.query.where.children
+    return list(lookup.rhs)
+
+
+def test_plain_integers_are_kept_as_they_are_and_anything_else_is_prepared(cast: Any) -> None:
+    """An integer list for an integer column or a foreign key is what Django's preparing gives,
+    without preparing each id; strings, model instances and booleans are still prepared."""
+    ids = [cast.rep.pk, cast.peer_rep.pk, *range(10**6, 10**6 + idlists.LONG)]
+    for field in ("owner", "owner_id", "pk", "id"):
+        assert _prepared(Activity.objects.filter(**{f"{field}__in": ids})) == ids
+    assert _prepared(Activity.objects.filter(owner__in={cast.rep.pk})) == [cast.rep.pk]
+    assert _prepared(Activity.objects.filter(owner__in=[str(cast.rep.pk), cast.peer_rep])) == [
+        cast.rep.pk, cast.peer_rep.pk,
+    ]  # fmt: skip
+    assert _prepared(Activity.objects.filter(pk__in=["7", 8])) == [7, 8]
+    (one,) = _prepared(Activity.objects.filter(pk__in=[True]))
+    assert type(one) is int and one == 1  # not kept as a bool
+    with pytest.raises(ValueError, match="expected a number"):
+        Activity.objects.filter(owner__in=["seven", cast.rep.pk])
+    _log(cast.rep, 1)
+    assert list(
+        Activity.objects.filter(owner__in=[str(cast.rep.pk)]).values_list("owner", flat=True)
+    ) == [cast.rep.pk]
