@@ -16,6 +16,7 @@ from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.lookups import GreaterThan
 
 from salesops.core import shared_reads
+from salesops.core.money import ZERO
 from salesops.core.periods import Period, between
 from salesops.crm.models import (
     Activity,
@@ -66,8 +67,7 @@ def stint_rows(lens: Lens, group: list[KpiDefinition], info: attribution.Stints
 
     kpi_of = {k.code: k for k in group}
     found: dict[str, dict[tuple[Any, ...], Parts]] = {
-        code: {key: metrics._parts_of(rollups.components(rollups.as_parts(kpi_of[code], s)))
-               for key, s in rollups.add_up(rows, placed).items()}
+        code: {key: _every_part(kpi_of[code], s) for key, s in rollups.add_up(rows, placed).items()}
         for code, rows in got.items()
     }  # fmt: skip
     where.split = sorted(split)
@@ -81,6 +81,13 @@ def stint_rows(lens: Lens, group: list[KpiDefinition], info: attribution.Stints
                         found[code], (row["kpi_owner"], row["kpi_stint"]), metrics._parts_of(c)
                     )
     return found
+
+
+def _every_part(kpi: KpiDefinition, sums: Any) -> Parts:
+    """Raw rollup sums as the parts a grouped read of the records gives a batch of KPIs: count,
+    total and numerator, each present (what metrics._parts_of makes of rollups.components)."""
+    parts = rollups.as_parts(kpi, sums)
+    return {"n": parts["n"], "total": parts.get("total", ZERO), "num": parts.get("num", 0)}
 
 
 def _placement(lens: Lens, months: list[Period], start: date, end: date) -> rollups.Placement:
