@@ -85,10 +85,9 @@ def team_table(
     kpi_list = used if kpi_list is None else kpi_list
     by_owner = {(t.kpi_id, t.owner_user_id): t for t in found}
     rows = [Row(p, []) for p in people]
-    computed = people_values([k for k in kpi_list if not k.is_manual], period, ids)
+    actuals = _actuals(kpi_list, period, ids)
     for kpi in kpi_list:
-        values = _manual_by_person(kpi, period, ids) if kpi.is_manual else computed[kpi.code]
-        empty = None if kpi.is_manual else kpis.value_of(kpi, None)
+        values, empty = actuals[kpi.code]
         for row in rows:
             value = values.get(row.person.pk)
             value = empty if value is None else value
@@ -96,6 +95,34 @@ def team_table(
             att = attainment(kpi, tgt.value, value, period, today, tgt.phasing) if tgt else None
             row.cells.append(Cell(kpi, tgt, value, att))
     return kpi_list, rows
+
+
+def _actuals(kpi_list: list[KpiDefinition], period: Period, ids: list[int]
+             ) -> dict[str, tuple[dict[int, Any], Any]]:  # fmt: skip
+    """Each KPI's actual per person and the actual of a person it has none for (computed KPIs
+    in one query per group of KPIs; manual results per KPI)."""
+    computed = people_values([k for k in kpi_list if not k.is_manual], period, ids)
+    return {
+        k.code: (_manual_by_person(k, period, ids), None) if k.is_manual
+        else (computed[k.code], kpis.value_of(k, None))
+        for k in kpi_list
+    }  # fmt: skip
+
+
+def attainments(*, actor: Any, kpi: KpiDefinition, period: Period, people: list[int],
+                today: date) -> dict[int, Attainment]:  # fmt: skip
+    """One KPI's attainment for each of these people with a target on it in the period, as
+    team_table's cells for that KPI hold it, with the targets read as values (a thousand
+    people's won revenue, to choose whom a dashboard shows, without a thousand target
+    objects). Two queries."""
+    mine = page_targets(actor=actor).filter(period_key=period.key, owner_user_id__in=people)
+    found = mine.filter(kpi=kpi).values_list("owner_user_id", "value", "phasing")
+    values, empty = _actuals([kpi], period, people)[kpi.code]
+    return {
+        pk: attainment(kpi, target, empty if values.get(pk) is None else values[pk], period,
+                       today, phasing)
+        for pk, target, phasing in found
+    }  # fmt: skip
 
 
 def table_kpis(*, actor: Any, period: Period, owners: list[int]) -> list[KpiDefinition]:

@@ -150,14 +150,6 @@ def _coaching_due(
     return sorted(due, key=lambda d: (d["status"] not in AT_RISK, -d["alerts"]))
 
 
-def _won_status(kpi_list: list[Any], rows: list[reports.Row]) -> dict[int, str]:
-    codes = [k.code for k in kpi_list]
-    if common.WON not in codes:
-        return {}
-    i = codes.index(common.WON)
-    return {r.person.pk: r.cells[i].att.status for r in rows if r.cells[i].att}
-
-
 def coverage(weighted: Decimal, target: Any) -> dict[str, Any]:
     """Open weighted pipeline closing in the rest of the window ÷ what is left of the target."""
     gap = target.att.gap if target is not None and target.att.gap is not None else None
@@ -227,50 +219,56 @@ def _table(
     lens: Lens, members: list[Any], won_by: dict[int, Any], full: bool
 ) -> tuple[list[Any], list[reports.Row], dict[int, str], list[Any]]:
     """The attainment table's KPIs and rows, everyone's won-revenue status and the people
-    shown. A unit larger than FOCUS reads everyone's won revenue only, to choose whom to show,
-    then the whole table of those (unless `full`)."""
+    shown. A unit larger than FOCUS reads everyone's won-revenue attainment only, to choose
+    whom to show, then the whole table of those (unless `full`)."""
     period = lens.window.period
     if period is None:
-        return [], [], {}, focus([], members, won_by)[1]
+        return [], [], {}, focus({}, members, won_by)
     table = partial(reports.team_table, actor=lens.actor, unit=lens.unit, period=period,
                     today=lens.today)  # fmt: skip
     if full or len(members) <= FOCUS:
         kpi_list, rows = table(kpi_list=None, people=members)
-        return kpi_list, rows, _won_status(kpi_list, rows), focus(rows, members, won_by)[1]
+        won = _won_cells(kpi_list, rows)
+        return kpi_list, rows, _statuses(won), focus(won, members, won_by)
     kpi_list = reports.table_kpis(actor=lens.actor, period=period, owners=[p.pk for p in members])
-    won = [k for k in kpi_list if k.code == common.WON]
-    won_rows = table(kpi_list=won, people=members)[1]
-    shown_members = focus(won_rows, members, won_by)[1]
+    won = {}
+    for kpi in (k for k in kpi_list if k.code == common.WON):
+        won = reports.attainments(actor=lens.actor, kpi=kpi, period=period, today=lens.today,
+                                  people=[p.pk for p in members])  # fmt: skip
+    shown_members = focus(won, members, won_by)
     rows = table(kpi_list=kpi_list, people=shown_members)[1]
-    return kpi_list, rows, _won_status(won, won_rows), shown_members
+    return kpi_list, rows, _statuses(won), shown_members
 
 
-def focus(
-    rows: list[reports.Row], members: list[Any], won_by: dict[int, Any]
-) -> tuple[list[reports.Row], list[Any]]:
+def focus(won: dict[int, Any], members: list[Any], won_by: dict[int, Any]) -> list[Any]:
     """Who a large unit's dashboard shows in its people table and activity grid: everyone up
     to FOCUS people; beyond, the FOCUS furthest behind — lowest won-revenue attainment first
-    (people without a won-revenue target after), then least won revenue. The full table is the
-    targets app's team page and the CSV export."""
+    (people without a won-revenue target after), then least won revenue. `won` is the
+    won-revenue attainment per person. The full table is the targets app's team page and the
+    CSV export."""
     if len(members) <= FOCUS:
-        return rows, members
-    pct = {r.person.pk: _won_pct(r) for r in rows}
+        return members
 
     def behind(person: Any) -> tuple[int, Decimal, Decimal, str]:
-        p = pct.get(person.pk)
-        won = won_by.get(person.pk, {}).get("total", Decimal(0))
-        return (p is None, p if p is not None else Decimal(0), won, str(person))
+        att = won.get(person.pk)
+        p = att.pct if att is not None else None
+        total = won_by.get(person.pk, {}).get("total", Decimal(0))
+        return (p is None, p if p is not None else Decimal(0), total, str(person))
 
-    chosen = sorted(members, key=behind)[:FOCUS]
-    by_person = {r.person.pk: r for r in rows}
-    return [by_person[p.pk] for p in chosen if p.pk in by_person], chosen
+    return sorted(members, key=behind)[:FOCUS]
 
 
-def _won_pct(row: reports.Row) -> Decimal | None:
-    for cell in row.cells:
-        if cell.kpi.code == common.WON and cell.att is not None and cell.att.pct is not None:
-            return cell.att.pct
-    return None
+def _won_cells(kpi_list: list[Any], rows: list[reports.Row]) -> dict[int, Any]:
+    """The won-revenue attainment per person of a team table's rows (those with a target)."""
+    codes = [k.code for k in kpi_list]
+    if common.WON not in codes:
+        return {}
+    i = codes.index(common.WON)
+    return {r.person.pk: r.cells[i].att for r in rows if r.cells[i].att}
+
+
+def _statuses(won: dict[int, Any]) -> dict[int, str]:
+    return {pk: att.status for pk, att in won.items()}
 
 
 def _team_figures(

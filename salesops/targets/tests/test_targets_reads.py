@@ -210,6 +210,27 @@ def test_team_table_for_named_kpis_reads_no_catalogue(
     assert cells["peer_rep"][0].target is None
 
 
+def test_attainments_are_the_team_tables_cells_of_one_kpi(
+    cast: Any, plan: dict[str, Any], year: Period, django_assert_num_queries: Any
+) -> None:
+    """What a large team's dashboard reads to choose whom to show: one KPI's attainment per
+    person with a target, the same as the team table's cells, in two queries."""
+    today = timezone.localdate()
+    kpi_list, rows = reports.team_table(actor=cast.manager, unit=cast.units["n1"], period=year,
+                                        kpi_list=None, today=today)  # fmt: skip
+    people = [r.person.pk for r in rows]
+    for i, kpi in enumerate(kpi_list):
+        with django_assert_num_queries(2):
+            got = reports.attainments(actor=cast.manager, kpi=kpi, period=year, people=people,
+                                      today=today)  # fmt: skip
+        assert got == {r.person.pk: r.cells[i].att for r in rows if r.cells[i].att}
+    won = reports.attainments(actor=cast.manager, kpi=kpi_list[0], period=year, people=people,
+                              today=today)  # fmt: skip
+    assert won[cast.rep.pk].pct == D("23.09") and cast.supervisor.pk not in won
+    assert reports.attainments(actor=cast.rep, kpi=kpi_list[0], period=year, people=people,
+                               today=today).keys() == {cast.rep.pk}  # fmt: skip
+
+
 def test_tree_values_and_no_query_for_what_is_shown(
     cast: Any, plan: dict[str, Any], year: Period, django_assert_num_queries: Any
 ) -> None:
