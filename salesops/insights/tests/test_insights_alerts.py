@@ -319,3 +319,40 @@ def test_the_digest_speaks_each_persons_language(cast: Any, now: Any) -> None:
     bodies = {m.to[0]: m.body for m in mail.outbox}
     assert "moved out 3 times" in bodies["rep@example.com"]
     assert "moved out 3 times" not in bodies["supervisor@example.com"]
+
+
+def test_dashboards_show_alerts_with_their_subjects_in_a_fixed_number_of_queries(
+    client_for: Any, cast: Any, now: Any
+) -> None:
+    """The rep's alerts and the team's deals at risk name each deal and its customer; their
+    rule, owner and subject are read per page, not per alert."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def big() -> Any:
+        return make.deal(cast.rep, "600000.00", stage_code="proposal",
+                         created=now - timedelta(days=20))  # fmt: skip
+
+    def pages() -> tuple[list[str], list[int]]:
+        texts, counts = [], []
+        for who, route in (("rep", "insights:rep"), ("manager", "insights:team")):
+            client = client_for(who)
+            with CaptureQueriesContext(connection) as queries:
+                page = client.get(reverse(route))
+            assert page.status_code == 200
+            texts.append(page.content.decode())
+            counts.append(len(queries.captured_queries))
+        return texts, counts
+
+    first = big()
+    alert_scan(now=now, codes=["large-deal-idle"])
+    pages()  # what a first request reads once (the session, the rollups' state)
+    texts, one = pages()
+    more = [big(), big()]
+    alert_scan(now=now, codes=["large-deal-idle"])
+    texts, three = pages()
+    assert three == one
+    for text in texts:
+        assert text.count('data-testid="alert-item"') == 3
+        for deal in (first, *more):
+            assert f"{deal.name} · {deal.customer.name}" in text
