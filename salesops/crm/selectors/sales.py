@@ -167,10 +167,15 @@ def opportunities(*, actor: Any) -> QuerySet[Opportunity]:
 
 
 def of_stage_kind(qs: QuerySet[Opportunity], kind: str) -> QuerySet[Opportunity]:
-    """Deals whose stage is of this kind (open, won, lost). A subquery on the stages rather
-    than a join: SQLite then reads the deals through the index led by their owner (the visible
-    people) instead of looping over the stages (18x faster for a manager at scale S)."""
-    return qs.filter(stage__in=Stage.objects.filter(kind=kind).values("pk"))
+    """Deals whose stage is of this kind (open, won, lost), by the ids of those stages, read
+    first (a few rows). Given as values, they let PostgreSQL read only those deals from the
+    index by owner and stage: a branch's open deals by amount at M, 72 -> 16 ms for the totals,
+    where a subquery made it read all the owners' deals, closed ones too. Not a join on the
+    stages either: SQLite then loops over the stages instead of reading the deals through the
+    index led by their owner (18x slower for a manager at scale S)."""
+    return qs.filter(
+        stage_id__in=list(Stage.objects.filter(kind=kind).values_list("pk", flat=True))
+    )
 
 
 # The columns the deal list shows (templates/crm/sales/opportunity_list.html and its stage

@@ -41,3 +41,23 @@ def test_on_postgresql_the_stage_ids_are_read_inside_the_query(cast: Any) -> Non
         assert "= ANY(ARRAY(SELECT id FROM" in sql and "JOIN" not in sql
     else:
         assert 'INNER JOIN "crm_stage"' in sql
+
+
+@pytest.mark.parametrize("kind", ["open", "won", "lost"])
+def test_the_deal_list_filters_by_the_ids_of_the_stages_of_a_kind(cast: Any, kind: str) -> None:
+    """The deal list's status filter (`selectors.sales.of_stage_kind`) finds what the join
+    finds, with the stages' ids as values; a stage that changes kind moves its deals."""
+    from salesops.crm.selectors.sales import of_stage_kind as list_of_kind
+
+    _deals_in_every_stage(cast.rep)
+    qs = list_of_kind(Opportunity.objects.all(), kind)
+    joined = set(Opportunity.objects.filter(stage__kind=kind).values_list("pk", flat=True))
+    assert set(qs.values_list("pk", flat=True)) == joined and joined
+    assert "crm_stage" not in str(qs.query)
+    stage = Stage.objects.filter(kind=kind).first()
+    assert stage is not None
+    Stage.objects.filter(pk=stage.pk).update(kind="lost" if kind != "lost" else "open")
+    moved = set(list_of_kind(Opportunity.objects.all(), kind).values_list("pk", flat=True))
+    assert moved == joined - set(
+        Opportunity.objects.filter(stage=stage).values_list("pk", flat=True)
+    )
