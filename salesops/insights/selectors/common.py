@@ -56,9 +56,10 @@ def won_targets(
     users, units = list(users), list(units)
     if not keys or not (users or units):
         return {}
-    qs = targets(actor=lens.actor).filter(
-        kpi__code=WON, period_key__in=keys, status=Target.Status.APPROVED
-    )
+    # with their KPI only: the pages show a target's value, KPI and attainment, and joining
+    # its owner and parent as well cost PostgreSQL more to plan than to run (~4 ms)
+    qs = targets(actor=lens.actor).select_related(None).select_related("kpi")
+    qs = qs.filter(kpi__code=WON, period_key__in=keys, status=Target.Status.APPROVED)
     qs = qs.filter(Q(owner_user__in=users) | Q(owner_unit__in=units))
     if not attainment:
         items: Iterable[Target] = qs
