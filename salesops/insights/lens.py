@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from salesops.core.periods import Period
 from salesops.core.selectors import search
-from salesops.org.models import NAME_FIELDS, OrgUnit, User
+from salesops.org.models import NAME_FIELDS, OrgUnit, User, shown_name
 from salesops.org.roles import SALES_ROLES
 from salesops.org.selectors import led_paths
 
@@ -146,6 +146,32 @@ def people(actor: Any, unit: OrgUnit | None = None) -> QuerySet[User]:
     if unit is not None:
         qs = qs.filter(unit__path__startswith=unit.path)
     return qs.select_related("unit").order_by("unit__path", "display_name", "username")
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A person as a team dashboard lists everyone of its unit (the head count, the
+    leaderboard, who is due for coaching): read as values, where a thousand user objects with
+    their units cost a company's dashboard ~30 ms more. str() is the name as shown."""
+
+    pk: int
+    username: str
+    position: str
+    unit: str  # the unit's name ("" for none)
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def members(actor: Any, unit: OrgUnit | None = None) -> list[Member]:
+    """`people(actor, unit)` as Members, in the same order (one query)."""
+    rows = people(actor, unit).values_list(
+        "pk", "username", "position", "unit__name", "display_name", "first_name", "last_name"
+    )
+    return [Member(pk, username, position, unit_name or "",
+                   shown_name(display, first, last, username))
+            for pk, username, position, unit_name, display, first, last in rows]  # fmt: skip
 
 
 def people_matching(actor: Any, unit: OrgUnit | None, text: str, limit: int) -> list[User]:

@@ -19,7 +19,8 @@ from salesops.core import shared_reads
 from salesops.core.periods import Period, between
 from salesops.crm.models import Activity
 from salesops.insights import metrics, rolled
-from salesops.insights.lens import Lens, Window, people
+from salesops.insights.lens import Lens, Member, Window, people
+from salesops.insights.lens import members as lens_members
 from salesops.insights.selectors import common
 from salesops.insights.selectors.managers import coverage_color
 from salesops.targets import reports
@@ -171,7 +172,7 @@ def team_dashboard(lens: Lens, full: bool = False) -> dict[str, Any]:
     person per week, deals at risk and who is due for coaching. The attainment table (`rows`)
     holds the people shown (`focus`), or everyone when `full` (the export)."""
     defs = metrics.kpi_definitions(FIGURE_KPIS)
-    members = list(people(lens.actor, lens.unit).only(*reports.TABLE_FIELDS))
+    members = lens_members(lens.actor, lens.unit)
     ids = [p.pk for p in members]
     won_by = rolled.dated_by_owner(lens, defs["won_revenue"], lens.window.start, lens.window.end)
     kpi_list, rows, status, shown_members = _table(lens, members, won_by, full)
@@ -216,8 +217,8 @@ def _unit_target(lens: Lens, won: Any) -> Any:
 
 
 def _table(
-    lens: Lens, members: list[Any], won_by: dict[int, Any], full: bool
-) -> tuple[list[Any], list[reports.Row], dict[int, str], list[Any]]:
+    lens: Lens, members: list[Member], won_by: dict[int, Any], full: bool
+) -> tuple[list[Any], list[reports.Row], dict[int, str], list[Member]]:
     """The attainment table's KPIs and rows, everyone's won-revenue status and the people
     shown. A unit larger than FOCUS reads everyone's won-revenue attainment only, to choose
     whom to show, then the whole table of those (unless `full`)."""
@@ -227,7 +228,7 @@ def _table(
     table = partial(reports.team_table, actor=lens.actor, unit=lens.unit, period=period,
                     today=lens.today)  # fmt: skip
     if full or len(members) <= FOCUS:
-        kpi_list, rows = table(kpi_list=None, people=members)
+        kpi_list, rows = table(kpi_list=None, people=_users(lens, members))
         won = _won_cells(kpi_list, rows)
         return kpi_list, rows, _statuses(won), focus(won, members, won_by)
     kpi_list = reports.table_kpis(actor=lens.actor, period=period, owners=[p.pk for p in members])
@@ -236,11 +237,19 @@ def _table(
         won = reports.attainments(actor=lens.actor, kpi=kpi, period=period, today=lens.today,
                                   people=[p.pk for p in members])  # fmt: skip
     shown_members = focus(won, members, won_by)
-    rows = table(kpi_list=kpi_list, people=shown_members)[1]
+    rows = table(kpi_list=kpi_list, people=_users(lens, shown_members))[1]
     return kpi_list, rows, _statuses(won), shown_members
 
 
-def focus(won: dict[int, Any], members: list[Any], won_by: dict[int, Any]) -> list[Any]:
+def _users(lens: Lens, shown: list[Member]) -> list[Any]:
+    """The people behind these members, with what the team table shows of them and their
+    unit, in the same order (one query)."""
+    found = people(lens.actor, lens.unit).filter(pk__in=[p.pk for p in shown])
+    by_pk = {u.pk: u for u in found.only(*reports.TABLE_FIELDS)}
+    return [by_pk[p.pk] for p in shown if p.pk in by_pk]
+
+
+def focus(won: dict[int, Any], members: list[Member], won_by: dict[int, Any]) -> list[Member]:
     """Who a large unit's dashboard shows in its people table and activity grid: everyone up
     to FOCUS people; beyond, the FOCUS furthest behind — lowest won-revenue attainment first
     (people without a won-revenue target after), then least won revenue. `won` is the

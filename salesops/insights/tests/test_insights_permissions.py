@@ -26,6 +26,22 @@ def deals(cast: Any) -> None:
     make.deal(cast.outside_rep, "800.00", stage_code="proposal")
 
 
+@pytest.mark.parametrize("who", ["director", "manager", "supervisor", "rep", "hr"])
+def test_members_are_the_people_a_dashboard_may_list_as_values(cast: Any, who: str) -> None:
+    """A dashboard's members are its people (lens.people) in the same order, each with the
+    name shown, unit, position and login of the user."""
+    from salesops.insights.lens import members, people
+
+    actor = cast.users[who]
+    for unit in (None, cast.units["north"]):
+        users = list(people(actor, unit))
+        got = members(actor, unit)
+        assert [(m.pk, str(m), m.unit, m.position, m.username) for m in got] == [
+            (u.pk, str(u), str(u.unit or ""), u.position, u.username) for u in users
+        ]
+    assert who != "director" or len(members(actor)) > 4
+
+
 def test_a_managers_dashboard_never_includes_another_branch(client_for: Any, cast: Any,
                                                             deals: None) -> None:  # fmt: skip
     client = client_for("manager")
