@@ -286,6 +286,15 @@ def test_a_large_unit_lists_the_people_furthest_behind(
     export = client.get(reverse("insights:team"), {**query, "export": "csv", "table": "attainment"})
     text = b"".join(export.streaming_content).decode("utf-8-sig")
     assert "Peer Rep" in text and "Outside Rep" in text
+    # and the leaderboard's export has everyone too, each with their unit, most won first
+    export = client.get(
+        reverse("insights:team"), {**query, "export": "csv", "table": "leaderboard"}
+    )
+    lines = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
+    by_name = {line[0]: line for line in lines[1:]}
+    assert len(lines) - 1 == len(page.context["members"])
+    assert by_name[str(cast.outside_rep)][1] == str(cast.outside_rep.unit)
+    assert lines[1][0] == str(cast.outside_rep)  # the most won revenue (see the history)
 
 
 def test_last_coaching_is_each_persons_newest_done_coaching_visit(cast: Any) -> None:
