@@ -232,10 +232,11 @@ def _table(
         won = _won_cells(kpi_list, rows)
         return kpi_list, rows, _statuses(won), focus(won, members, won_by)
     kpi_list = reports.table_kpis(actor=lens.actor, period=period, owners=[p.pk for p in members])
-    won = {}
-    for kpi in (k for k in kpi_list if k.code == common.WON):
-        won = reports.attainments(actor=lens.actor, kpi=kpi, period=period, today=lens.today,
-                                  people=[p.pk for p in members])  # fmt: skip
+    won_kpi = next((k for k in kpi_list if k.code == common.WON), None)
+    won = {} if won_kpi is None else reports.attainments(
+        actor=lens.actor, kpi=won_kpi, period=period, today=lens.today,
+        people=[p.pk for p in members],
+    )  # fmt: skip
     shown_members = focus(won, members, won_by)
     rows = table(kpi_list=kpi_list, people=_users(lens, shown_members))[1]
     return kpi_list, rows, _statuses(won), shown_members
