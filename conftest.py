@@ -46,11 +46,13 @@ def _reseed_reference_data() -> None:
     if Stage.objects.exists():
         return
     loader = MigrationLoader(None, ignore_no_migrations=True)
+    done: set[tuple[str, str]] = set()  # the apps' plans share migrations: each runs once
     for key in loader.graph.leaf_nodes():
-        for app_label, name in loader.graph.forwards_plan(key):
-            if not loader.disk_migrations[(app_label, name)].__module__.startswith("salesops."):
+        for node in loader.graph.forwards_plan(key):
+            if node in done or not loader.disk_migrations[node].__module__.startswith("salesops."):
                 continue
-            for operation in loader.disk_migrations[(app_label, name)].operations:
+            done.add(node)
+            for operation in loader.disk_migrations[node].operations:
                 # Schema steps written in Python (hints={"schema": True}) fill no data.
                 if isinstance(operation, RunPython) and not operation.hints.get("schema"):
                     operation.code(apps, None)  # type: ignore[arg-type]
