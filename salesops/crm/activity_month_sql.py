@@ -11,10 +11,9 @@ Migrations import this module (crm 0020), so keep what it produces stable.
 # ruff: noqa: S608 -- the SQL is built from this module's constants only
 from __future__ import annotations
 
-from salesops.crm.rollup_sql import STATE, pg_triggers, sqlite_triggers
+from salesops.crm.rollup_sql import ACTIVITY, STATE, activity_done, pg_triggers, sqlite_triggers
 
-ACTIVITY = "owner_id, status, done_at"
-DONE = "{row}.status = 'done' AND {row}.done_at IS NOT NULL"
+DONE = activity_done("{row}")  # a template: the done condition of any row
 
 
 def _pg_upsert(rows: str) -> str:

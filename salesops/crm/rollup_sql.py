@@ -214,7 +214,8 @@ SQLITE_REBUILD = [
 ACTIVITY = "owner_id, status, done_at"
 
 
-def _done(row: str) -> str:
+def activity_done(row: str) -> str:
+    """The condition for an activity (`row`) to count as done (crm.ActivityDay, ActivityMonth)."""
     return f"{row}.status = 'done' AND {row}.done_at IS NOT NULL"
 
 
@@ -223,7 +224,7 @@ def _pg_activity_upsert(rows: str) -> str:
         "WITH z AS (SELECT time_zone FROM crm_rollupstate WHERE id = 1),"
         f" d AS ({rows}) INSERT INTO crm_activityday AS r (owner_id, day, n)"
         " SELECT d.owner_id, (d.done_at AT TIME ZONE z.time_zone)::date, SUM(d.sign)"
-        f" FROM d, z WHERE {_done('d')} GROUP BY 1, 2"
+        f" FROM d, z WHERE {activity_done('d')} GROUP BY 1, 2"
         " HAVING SUM(d.sign) <> 0 ORDER BY 2, 1"
         " ON CONFLICT (day, owner_id) DO UPDATE SET n = r.n + EXCLUDED.n"
     )
@@ -247,7 +248,7 @@ def _sqlite_activity(row: str, sign: int, source: str) -> str:
     return (
         "INSERT INTO crm_activityday (owner_id, day, n)"
         f" SELECT {row}.owner_id, date({row}.done_at, z.shift), SUM({sign}) FROM {source}"
-        f" WHERE z.shift <> '' AND {_done(row)} GROUP BY 1, 2"
+        f" WHERE z.shift <> '' AND {activity_done(row)} GROUP BY 1, 2"
         " ON CONFLICT (day, owner_id) DO UPDATE SET n = crm_activityday.n + excluded.n"
     )
 

@@ -40,6 +40,7 @@ from salesops.crm.models import (
     Stage,
     StageHistory,
 )
+from salesops.crm.selectors.stages import stage_ids
 from salesops.org.models import OrgUnit, User
 from salesops.org.roles import SALES_ROLES
 from salesops.org.selectors import leads_anything
@@ -173,9 +174,7 @@ def of_stage_kind(qs: QuerySet[Opportunity], kind: str) -> QuerySet[Opportunity]
     where a subquery made it read all the owners' deals, closed ones too. Not a join on the
     stages either: SQLite then loops over the stages instead of reading the deals through the
     index led by their owner (18x slower for a manager at scale S)."""
-    return qs.filter(
-        stage_id__in=list(Stage.objects.filter(kind=kind).values_list("pk", flat=True))
-    )
+    return qs.filter(stage_id__in=stage_ids(kind))
 
 
 # The columns the deal list shows (templates/crm/sales/opportunity_list.html and its stage

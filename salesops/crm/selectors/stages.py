@@ -51,3 +51,9 @@ def of_stage_kind(*kinds: str, field: str = "stage") -> Q:
     if len(kinds) == 1:
         return Q(**{f"{field}__kind": kinds[0]})
     return Q(**{f"{field}__kind__in": kinds})
+
+
+def stage_ids(kind: str) -> list[int]:
+    """The ids of the stages of a kind, read as values (a few rows): for a filter that should
+    compare plain ids, which the planner can match against an index on the stage column."""
+    return list(Stage.objects.filter(kind=kind).values_list("pk", flat=True))

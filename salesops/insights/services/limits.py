@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from salesops.crm.models import Stage
+from salesops.crm.selectors.stages import stage_ids
 from salesops.insights.models import AlertRule, StageLimit
 from salesops.insights.percentiles import Limits, learn
 
@@ -30,7 +31,7 @@ def learned_with(rule: AlertRule) -> tuple[int, int, int]:
 
 def open_stages() -> list[int]:
     """The ids of the open stages (the stages a deal can be stuck in)."""
-    return list(Stage.objects.filter(kind=Stage.Kind.OPEN).values_list("pk", flat=True))
+    return stage_ids(Stage.Kind.OPEN)
 
 
 @transaction.atomic
