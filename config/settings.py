@@ -109,7 +109,15 @@ TEMPLATES = [
 
 # --- database -------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'salesops.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+# Connections are kept between requests (each gunicorn worker keeps one) for DB_CONN_MAX_AGE
+# seconds and checked before reuse: a new PostgreSQL connection is a new server process whose
+# catalog caches start cold, and a new SQLite connection starts with an empty page cache.
+DB_CONN_MAX_AGE = int(os.environ.get("DB_CONN_MAX_AGE", "300"))
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=DB_CONN_MAX_AGE, conn_health_checks=DB_CONN_MAX_AGE > 0
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent use on one machine: WAL, a busy timeout, and write transactions that take
     # the lock up front (IMMEDIATE) so two writers queue instead of failing mid-transaction.
