@@ -50,6 +50,36 @@ def test_sqlite_runs_in_wal_mode_with_immediate_transactions_and_a_large_page_ca
     assert "journal_mode=WAL" in connection.settings_dict["OPTIONS"]["init_command"]
 
 
+def _database_settings(**env: str) -> str:
+    code = ("from django.conf import settings; d = settings.DATABASES['default']; "
+            "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])")  # fmt: skip
+    cmd = [sys.executable, "-c", f"import django, os; os.environ.setdefault("
+           f"'DJANGO_SETTINGS_MODULE','config.settings'); django.setup(); {code}"]  # fmt: skip
+    clean = {k: v for k, v in os.environ.items() if k != "DB_CONN_MAX_AGE"}
+    result = subprocess.run(cmd, cwd=ROOT, env={**clean, **env}, capture_output=True,
+                            text=True, check=True)  # fmt: skip
+    return result.stdout.strip()
+
+
+def test_connections_are_kept_between_requests_unless_configured_not_to() -> None:
+    assert _database_settings() == "300 True"
+    assert _database_settings(DB_CONN_MAX_AGE="60") == "60 True"
+    assert _database_settings(DB_CONN_MAX_AGE="0") == "0 False"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_connection_outlives_the_end_of_a_request() -> None:
+    """What Django does when a request ends (close_old_connections) keeps the connection (on
+    PostgreSQL; the tests' in-memory SQLite database is never closed either way)."""
+    from django.db import close_old_connections
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    first = connection.connection
+    close_old_connections()
+    assert first is not None and connection.connection is first
+
+
 @pytest.mark.django_db
 def test_tasks_run_through_the_django_tasks_api() -> None:
     from datetime import timedelta
