@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value
+from django.db.models import Count, F, IntegerField, QuerySet, Sum, Value
 from django.db.models.lookups import GreaterThan
 
 from salesops.core import shared_reads
@@ -186,7 +186,7 @@ def activity_stints(lens: Lens, kpi: KpiDefinition, info: attribution.Stints
         elif row["n"]:
             metrics.put(found, (owner, stint), {"n": row["n"]})
     if split:
-        parts = days.filter(rollups.owner_months_q(split, months, _on_days))
+        parts = days.filter(rollups.owner_months_q(split, months, "day", False))
         for key, p in metrics.grouped(parts, ["kpi_owner", "kpi_stint"], DAYS.aggs).items():
             metrics.put(found, key, p)
     return found
@@ -201,7 +201,7 @@ def _activity_total(lens: Lens, kpi: KpiDefinition) -> Parts | None:
     qs, days, where, months = got
     parts = metrics._clean(qs.order_by().aggregate(**DAYS.aggs))
     if where.split:
-        split = days.filter(rollups.owner_months_q(where.split, months, _on_days))
+        split = days.filter(rollups.owner_months_q(where.split, months, "day", False))
         parts = metrics.add(parts, metrics._clean(split.order_by().aggregate(**DAYS.aggs)))
     return parts
 
@@ -223,11 +223,6 @@ def _activity_months(lens: Lens, kpi: KpiDefinition) -> MonthsAndDays | None:
     seen = rollups.visible_owners(lens.actor, Activity)[1]
     qs = ActivityMonth.objects.filter(month__gte=months[0].start, month__lte=months[-1].start)
     return qs.filter(rollups.placed_q(where, months, seen)), days, where, months
-
-
-def _on_days(first: date, last: date) -> Q:
-    """Daily rollup rows from one local day to another."""
-    return Q(day__gte=first, day__lte=last)
 
 
 def figure_parts(lens: Lens, metric: metrics.Metric, kpi: KpiDefinition) -> Parts | None:
@@ -344,11 +339,6 @@ def reach_parts(row: dict[str, Any], masks: dict[int, int]) -> dict[int, Parts]:
 # crm.StayMonth: finished stays per owner, local month of their end and stage
 
 
-def _left_between(start: date, end: date) -> Q:
-    first, after = kpis.local_bounds(start, end)
-    return Q(left_at__gte=first, left_at__lt=after)
-
-
 def stays_by_stage(lens: Lens) -> dict[tuple[Any, ...], Parts] | None:
     """The lens's finished stays in open stages that ended in its window, per (stage id,):
     count and total days, as metrics.grouped reads metrics.stays; an owner's month split by a
@@ -363,7 +353,7 @@ def stays_by_stage(lens: Lens) -> dict[tuple[Any, ...], Parts] | None:
                                           us=rollups.whole_sum("total_us"))  # fmt: skip
     found = {r["stage_id"]: [r["n_"], r["us"]] for r in rows if r["n_"]}
     if where.split:
-        split = rollups.owner_months_q(where.split, months, _left_between)
+        split = rollups.owner_months_q(where.split, months, "left_at", True)
         moved = {owner for owner, _month in where.split}
         stays = metrics.stays(lens, lens.window.start, lens.window.end, owners=moved)
         stays = stays.filter(split).order_by()

@@ -19,9 +19,10 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from django.apps import apps
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import IntegerField, Q, QuerySet, Value
 
 from salesops.core import shared_reads
+from salesops.targets.span_sql import OnSpans, SpanIndex
 
 ONE_DAY = timedelta(days=1)
 T = TypeVar("T")
@@ -142,41 +143,45 @@ def _user_stints(user: int, rows: list[tuple[date, date | None, int]], current: 
 
 
 def stints(start: date, end: date) -> Stints:
-    """Every person's stints from `start` to `end` (two queries, whatever the record count;
-    read once per shared-reads scope, as a page's parts all ask for them)."""
+    """Every person's stints from `start` to `end` (read once per shared-reads scope, as a
+    page's parts all ask for them; the organisation's history under them once for all windows)."""
     return shared_reads.once(("stints", start, end), lambda: _read_stints(start, end))
 
 
-def _read_stints(start: date, end: date) -> Stints:
+History = tuple[dict[int, list[tuple[date, date | None, int]]], list[tuple[int, int | None]]]
+
+
+def history() -> History:
+    """Everyone's assignments ({user: [(start, end, unit)] by start}) and everyone's current
+    unit [(user, unit)]: two queries, once per shared-reads scope. The history is one row per
+    move, small beside the records; a page reading stints of several windows (a quarter, the
+    one before, today) reads it once."""
+    return shared_reads.once("org history", _read_history)
+
+
+def _read_history() -> History:
     assignment = apps.get_model("org.Assignment")
     user = apps.get_model("org.User")
     rows: dict[int, list[tuple[date, date | None, int]]] = defaultdict(list)
-    overlapping = assignment.objects.filter(start__lte=end).filter(
-        Q(end__isnull=True) | Q(end__gte=start)
-    )
-    for uid, s, e, unit in overlapping.order_by("user_id", "start", "pk").values_list(
+    for uid, s, e, unit in assignment.objects.order_by("user_id", "start", "pk").values_list(
         "user_id", "start", "end", "unit_id"
     ):
         rows[uid].append((s, e, unit))
+    return dict(rows), list(user.objects.order_by("pk").values_list("pk", "unit_id"))
+
+
+def _read_stints(start: date, end: date) -> Stints:
+    rows, users = history()
     by_user, nowhere = {}, []
-    for uid, current in user.objects.values_list("pk", "unit_id"):
-        found = _user_stints(uid, rows.get(uid, []), current, start, end)
+    for uid, current in users:
+        # the assignments over the window (no other can cover its days): most people have one
+        mine = [r for r in rows.get(uid, ()) if r[0] <= end and (r[1] is None or r[1] >= start)]
+        found = _user_stints(uid, mine, current, start, end)
         if found:
             by_user[uid] = found
         else:
             nowhere.append(uid)
     return Stints(start, end, by_user, nowhere)
-
-
-def _day_range(field: str, aware: bool, first: date, last: date) -> Q:
-    """Records whose `field` (a datetime when `aware`, else a date) falls on local days
-    [first, last]."""
-    if aware:
-        from salesops.targets.kpis import local_bounds
-
-        low, after = local_bounds(first, last)
-        return Q(**{f"{field}__gte": low, f"{field}__lt": after})
-    return Q(**{f"{field}__gte": first, f"{field}__lte": last})
 
 
 def in_units_q(info: Stints, units: set[int], field: str | None, aware: bool) -> Q:
@@ -186,9 +191,9 @@ def in_units_q(info: Stints, units: set[int], field: str | None, aware: bool) ->
     subtree such as the whole company) everyone but the people outside."""
     sides = info.sides(units)
     whole, other, parts = sides.whole, sides.other, Q(pk__in=[])
-    if field is not None:
-        for s in sides.inside:
-            parts |= Q(kpi_owner=s.user) & _day_range(field, aware, s.first, s.last)
+    if field is not None and sides.inside:
+        spans = [(s.user, s.first, s.last) for s in sides.inside]
+        parts = Q(OnSpans("kpi_owner", field, spans, aware))
     if len(other) < len(whole):
         return ~Q(kpi_owner__in=other) | parts if other else Q()
     return Q(kpi_owner__in=whole) | parts
@@ -206,12 +211,9 @@ def with_stint(qs: QuerySet, info: Stints, field: str, aware: bool) -> QuerySet:
     moved = info.moved
     if not moved:
         return qs.annotate(kpi_stint=Value(0, IntegerField()))
-    whens = [When(~Q(kpi_owner__in=moved), then=Value(0))]
-    for uid in moved:
-        for i, s in enumerate(info.by_user[uid]):
-            whens.append(When(Q(kpi_owner=uid) & _day_range(field, aware, s.first, s.last),
-                              then=Value(i)))  # fmt: skip
-    return qs.annotate(kpi_stint=Case(*whens, default=Value(0), output_field=IntegerField()))
+    numbered = [(i, (uid, s.first, s.last)) for uid in moved
+                for i, s in enumerate(info.by_user[uid])]  # fmt: skip
+    return qs.annotate(kpi_stint=SpanIndex("kpi_owner", field, moved, numbered, aware))
 
 
 def unit_keyed(

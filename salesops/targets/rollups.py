@@ -31,6 +31,7 @@ from salesops.crm import rollup_sql
 from salesops.crm.models import DealMonth, Opportunity, RollupState, Stage
 from salesops.targets import attribution, kpis
 from salesops.targets.kpis import DAY_MICROSECONDS, ZERO, Components
+from salesops.targets.span_sql import OnSpans
 
 # Source -> (the rollup's event, the date field it is dated by)
 EVENTS = {
@@ -152,20 +153,16 @@ def whole_months(start: date, end: date) -> list[Period] | None:
 def split_q(pairs: Iterable[tuple[int, int]], months: list[Period], kpi: Any) -> Q:
     """The records of a KPI (owner annotated as kpi_owner) of these (owner, month index)
     pairs: the months the rollup leaves to the records."""
-    source = kpis.SOURCES[kpi.source]
-    return owner_months_q(
-        pairs, months, lambda start, end: kpis.in_range(source, kpi.date_field, start, end)
-    )
+    aware = kpi.date_field in kpis.SOURCES[kpi.source].datetime_fields
+    return owner_months_q(pairs, months, kpi.date_field, aware)
 
 
-def owner_months_q(pairs: Iterable[tuple[int, int]], months: list[Period],
-                   dated: Callable[[date, date], Q]) -> Q:  # fmt: skip
-    """Records (owner annotated as kpi_owner) of these (owner, month index) pairs, `dated`
-    giving the records from one day to another."""
-    found = Q(pk__in=[])
-    for owner, i in pairs:
-        found |= Q(kpi_owner=owner) & dated(months[i].start, months[i].end)
-    return found
+def owner_months_q(pairs: Iterable[tuple[int, int]], months: list[Period], field: str,
+                   aware: bool) -> Q:  # fmt: skip
+    """Records (owner annotated as kpi_owner) of these (owner, month index) pairs, dated by
+    `field` (a datetime in local days when `aware`, else a date)."""
+    spans = [(owner, months[i].start, months[i].end) for owner, i in pairs]
+    return Q(OnSpans("kpi_owner", field, spans, aware)) if spans else Q(pk__in=[])
 
 
 @dataclass

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.db.models import Count
+
 from salesops.core import shared_reads
 from salesops.core.money import ZERO
 from salesops.insights import metrics
@@ -144,9 +146,12 @@ def _won(
 
 
 def _headcounts(lens: Lens, units: list[OrgUnit]) -> dict[int, int]:
-    found = people(lens.actor, lens.unit).order_by().values_list("unit__path", flat=True)
-    paths = [path or "" for path in found]
-    return {u.pk: sum(1 for p in paths if p.startswith(u.path)) for u in units}
+    """The people each unit's subtree has (counted per unit in the database, then added up)."""
+    found = (
+        people(lens.actor, lens.unit).order_by().values_list("unit__path").annotate(n=Count("pk"))
+    )
+    counts = [(path or "", n) for path, n in found]
+    return {u.pk: sum(n for p, n in counts if p.startswith(u.path)) for u in units}
 
 
 @shared_reads.scope
