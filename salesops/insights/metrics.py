@@ -139,8 +139,14 @@ def add(a: Parts, b: Parts) -> Parts:
 
 
 def put(into: dict[Any, Parts], key: Any, parts: Parts) -> None:
-    """Add `parts` to what `into` holds under `key` (or hold them there)."""
-    into[key] = add(into[key], parts) if key in into else parts
+    """Add `parts` to what `into` holds under `key` (or hold a copy of them there: what `into`
+    holds is its own, added to in place; `parts` does not change)."""
+    held = into.get(key)
+    if held is None:
+        into[key] = dict(parts)
+        return
+    for k, v in parts.items():
+        held[k] = held[k] + v if k in held else v
 
 
 kpi_aggregates = kpis.aggregates  # the KPI's additive parts, as the targets app computes them
@@ -382,7 +388,8 @@ def grouped(qs: QuerySet, keys: list[str], aggs: dict[str, Any]) -> dict[tuple[A
     """Parts per distinct value of the key annotations (one query)."""
     result: dict[tuple[Any, ...], Parts] = {}
     for row in shared_reads.rows(qs.order_by().values(*keys).annotate(**aggs)):
-        put(result, tuple(row[k] for k in keys), _clean(row))
+        key = tuple(row[k] for k in keys)  # one row per key: the keys are what is grouped by
+        result[key] = _clean(row)
     return result
 
 
@@ -410,7 +417,7 @@ def _subtrees(
     info: attribution.Stints,
 ) -> dict[int, Parts]:
     """Parts keyed by (owner, stint) summed per wanted unit over its subtree."""
-    by_leaf = {k[0]: p for k, p in attribution.unit_keyed(rows, info, add).items()}
+    by_leaf = {k[0]: p for k, p in attribution.unit_keyed(rows, info).items()}
     return kpis.rollup(by_leaf, paths, [u.pk for u in wanted], dict, add)
 
 

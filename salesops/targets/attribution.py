@@ -71,6 +71,11 @@ class Stints:
                 return i
         return -1
 
+    @cached_property
+    def units(self) -> dict[int, list[int]]:
+        """Each person's unit per stint, by the stint's index."""
+        return {uid: [s.unit for s in found] for uid, found in self.by_user.items()}
+
     def unit_of(self, user: int, index: int = 0) -> int | None:
         found = self.by_user.get(user)
         return found[index].unit if found and index < len(found) else None
@@ -216,13 +221,19 @@ def with_stint(qs: QuerySet, info: Stints, field: str, aware: bool) -> QuerySet:
     return qs.annotate(kpi_stint=SpanIndex("kpi_owner", field, moved, numbered, aware))
 
 
-def unit_keyed(
-    rows: dict[tuple[Any, ...], Any], info: Stints, add: Any
-) -> dict[tuple[Any, ...], Any]:
-    """Re-key grouped rows from (owner, stint, *rest) to (unit, *rest), adding the parts of
-    rows that land on the same key with `add`."""
-    result: dict[tuple[Any, ...], Any] = {}
+def unit_keyed(rows: dict[tuple[Any, ...], dict[str, Any]], info: Stints
+               ) -> dict[tuple[Any, ...], dict[str, Any]]:  # fmt: skip
+    """Re-key grouped rows from (owner, stint, *rest) to (unit, *rest), the parts (dicts of
+    numbers) of rows that land on the same key added up into a copy of the first's."""
+    units = info.units
+    result: dict[tuple[Any, ...], dict[str, Any]] = {}
     for (owner, stint, *rest), parts in rows.items():
-        key = (info.unit_of(owner, stint or 0), *rest)
-        result[key] = add(result[key], parts) if key in result else parts
+        mine, i = units.get(owner), stint or 0
+        key = (mine[i] if mine and i < len(mine) else None, *rest)
+        held = result.get(key)
+        if held is None:
+            result[key] = dict(parts)
+            continue
+        for name, value in parts.items():
+            held[name] = held[name] + value if name in held else value
     return result

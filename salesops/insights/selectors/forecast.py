@@ -185,7 +185,7 @@ def _unit_cells(lens: Lens, reads: WindowReads, units: list[Any]) -> dict[int, d
     """Each unit's cells: what was won in its subtree (the unit the owner was in on the day)
     and its open deals (the owner's unit today)."""
     paths = unit_paths()
-    keyed = attribution.unit_keyed(reads.won, reads.info, metrics.add)
+    keyed = attribution.unit_keyed(reads.won, reads.info)
     won = _roll({unit: {"won": parts} for (unit,), parts in keyed.items()}, units, paths)
     today = metrics.stints_for(lens, lens.today, lens.today)  # open deals: the unit today
     by_unit: dict[Any, ByCategory] = {}

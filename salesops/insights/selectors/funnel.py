@@ -191,7 +191,7 @@ def _labels(dim: str, keys: set[Any]) -> dict[Any, str]:
 def rekeyed(rows: Any, dim: str, info: attribution.Stints) -> Any:
     """Parts grouped by dim_keys, keyed by the dimension's value; per team, the unit the owner
     was in on the record's date (mapped from owner and stint with `info`)."""
-    return attribution.unit_keyed(rows, info, metrics.add) if dim == "team" else rows
+    return attribution.unit_keyed(rows, info) if dim == "team" else rows
 
 
 def _by(qs: QuerySet, dim: str, aggs: dict[str, Any], info: attribution.Stints) -> Any:
