@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Count, Q, QuerySet
 
 from salesops.core.visibility import EVERYTHING, NOTHING, Scope
 from salesops.org.models import Assignment, OrgUnit, User
 from salesops.org.roles import Role
+
+T = TypeVar("T")
 
 # Which roles see everything in a domain; the rest see themselves and what they lead.
 SEES_ALL = {
@@ -26,11 +29,26 @@ SEES_NONE = {
 }
 
 
+def _kept(actor: Any, key: str, compute: Callable[[], T]) -> T:
+    """compute(), kept on the user object: a request's user is loaded for it, and its scopes
+    are kept on it the same way (User.scope)."""
+    kept = getattr(actor, "__dict__", None)
+    if kept is None or actor.pk is None:
+        return compute()
+    if key not in kept:
+        kept[key] = compute()
+    return kept[key]  # type: ignore[no-any-return]
+
+
 def led_paths(actor: Any) -> list[str]:
-    """Materialised paths of the active units the actor leads."""
-    return list(
-        OrgUnit.objects.filter(leader_id=actor.pk, is_active=True).values_list("path", flat=True)
-    )
+    """Materialised paths of the active units the actor leads (read once per user object: a
+    page's scopes, unit choices and lens each ask for them)."""
+
+    def read() -> tuple[str, ...]:
+        led = OrgUnit.objects.filter(leader_id=actor.pk, is_active=True)
+        return tuple(led.values_list("path", flat=True))
+
+    return list(_kept(actor, "_led_paths", read))
 
 
 def _subtree_q(paths: list[str], field: str = "unit__path") -> Q:
@@ -50,12 +68,18 @@ def scope_for(actor: Any, domain: str) -> Scope:
     paths = led_paths(actor)
     if domain == "sales" and any(p.count("/") == 2 for p in paths):
         return EVERYTHING  # the head of the whole company sees all its sales records
+    return Scope(user_ids=_kept(actor, "_led_people", lambda: _led_people(actor, paths)))
+
+
+def _led_people(actor: Any, paths: list[str]) -> tuple[int, ...]:
+    """The actor, their direct reports and everyone in the units they lead (the same for every
+    domain that is not all or nothing)."""
     if not paths and not User.objects.filter(manager_id=actor.pk).exists():
-        return Scope(user_ids=(actor.pk,))
+        return (actor.pk,)
     # Evaluated once into a list of ids: a nested subquery repeated inside other visibility
     # filters made PostgreSQL plan per-row sub-plans (minutes for a thousand people).
     ids = User.objects.filter(Q(pk=actor.pk) | Q(manager_id=actor.pk) | _subtree_q(paths))
-    return Scope(user_ids=tuple(ids.values_list("pk", flat=True)))
+    return tuple(ids.values_list("pk", flat=True))
 
 
 def units_visible_filter(actor: Any) -> Q:

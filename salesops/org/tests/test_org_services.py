@@ -100,6 +100,28 @@ def test_scopes_per_domain(cast: Any) -> None:
     assert ids == {cast.manager.pk, cast.supervisor.pk, cast.rep.pk, cast.peer_rep.pk}
 
 
+def test_a_users_led_units_and_people_are_read_once_per_user_object(
+    cast: Any, django_assert_num_queries: Any
+) -> None:
+    """A request's user reads the units it leads and the people under them once, for every
+    domain; a user loaded afresh (the next request) sees a change."""
+    from salesops.org.models import User
+
+    manager = User.objects.get(pk=cast.manager.pk)
+    with django_assert_num_queries(2):  # led paths, then the people under them
+        people = manager.scope("people").user_ids
+        assert manager.scope("sales").user_ids == people
+        assert selectors.led_paths(manager) == [cast.units["north"].path]
+    OrgUnit.objects.filter(pk=cast.units["south"].pk).update(leader=cast.manager)
+    assert selectors.led_paths(manager) == [cast.units["north"].path]  # the same request
+    again = User.objects.get(pk=cast.manager.pk)
+    assert sorted(selectors.led_paths(again)) == sorted(
+        [cast.units["north"].path, cast.units["south"].path]
+    )
+    assert cast.outside_rep.pk in again.scope("sales").user_ids
+    assert cast.outside_rep.pk not in manager.scope("sales").user_ids
+
+
 def test_unit_tree_counts_heads_with_a_fixed_number_of_queries(
     cast: Any, django_assert_num_queries: Any
 ) -> None:
