@@ -144,9 +144,8 @@ def put(into: dict[Any, Parts], key: Any, parts: Parts) -> None:
     held = into.get(key)
     if held is None:
         into[key] = dict(parts)
-        return
-    for k, v in parts.items():
-        held[k] = held[k] + v if k in held else v
+    else:
+        attribution.add_into(held, parts)
 
 
 kpi_aggregates = kpis.aggregates  # the KPI's additive parts, as the targets app computes them

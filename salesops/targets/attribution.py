@@ -233,7 +233,12 @@ def unit_keyed(rows: dict[tuple[Any, ...], dict[str, Any]], info: Stints
         held = result.get(key)
         if held is None:
             result[key] = dict(parts)
-            continue
-        for name, value in parts.items():
-            held[name] = held[name] + value if name in held else value
+        else:
+            add_into(held, parts)
     return result
+
+
+def add_into(held: dict[str, Any], parts: dict[str, Any]) -> None:
+    """Add `parts` (a dict of numbers) to `held`, in place."""
+    for name, value in parts.items():
+        held[name] = held[name] + value if name in held else value

@@ -73,6 +73,7 @@ def test_the_connection_outlives_the_end_of_a_request() -> None:
     PostgreSQL; the tests' in-memory SQLite database is never closed either way)."""
     from django.db import close_old_connections
 
+    connection.close()  # a fresh connection: one older than its maximum age is closed, rightly
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     first = connection.connection
