@@ -4,6 +4,7 @@ recorded, and each operation is checked against its target from the issue."""
 
 from __future__ import annotations
 
+import gc
 import math
 import statistics
 import time
@@ -14,6 +15,8 @@ from typing import Any
 
 from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
+
+from salesops.core.imports import collector_paused
 
 
 @dataclass(frozen=True)
@@ -129,18 +132,31 @@ def span(ctx: Any) -> Iterator[None]:
         ctx.cache[SPAN] = (time.perf_counter() - started) * 1000
 
 
+@contextmanager
+def served() -> Iterator[None]:
+    """A run as the product serves a request (config/wsgi.py): the garbage collector paused
+    during it, and the young generations collected once it is over, outside any timing. The
+    product and its limit are run alike."""
+    try:
+        with collector_paused():
+            yield
+    finally:
+        gc.collect(1)
+
+
 def sampled(fn: Callable[[Any], Any], ctx: Any, repeat: int) -> tuple[list[float], Any, int]:
     """Milliseconds of each of `repeat` runs after one counted warm-up run (of its `span` when
     it marks one); the answer; the number of queries the warm-up issued."""
     reset_queries()
-    with CaptureQueriesContext(connection) as captured:
+    with CaptureQueriesContext(connection) as captured, served():
         answer = fn(ctx)
     samples = []
     for _i in range(max(1, repeat)):
         ctx.cache.pop(SPAN, None)
-        started = time.perf_counter()
-        fn(ctx)
-        whole = (time.perf_counter() - started) * 1000
+        with served():
+            started = time.perf_counter()
+            fn(ctx)
+            whole = (time.perf_counter() - started) * 1000
         samples.append(ctx.cache.pop(SPAN, whole))
     return samples, answer, len(captured.captured_queries)
 
