@@ -202,12 +202,9 @@ class User(AbstractUser):
 
     def scope(self, domain: str) -> Scope:
         """What this person may see in a domain ("people", "sales", "reviews", "pay")."""
-        cache: dict[str, Scope] = self.__dict__.setdefault("_scopes", {})
-        if domain not in cache:
-            from salesops.org.selectors import scope_for
+        from salesops.org.selectors import kept_on, scope_for
 
-            cache[domain] = scope_for(self, domain)
-        return cache[domain]
+        return kept_on(self, f"_scope_{domain}", lambda: scope_for(self, domain))
 
 
 class Assignment(models.Model):

@@ -29,9 +29,9 @@ SEES_NONE = {
 }
 
 
-def _kept(actor: Any, key: str, compute: Callable[[], T]) -> T:
-    """compute(), kept on the user object: a request's user is loaded for it, and its scopes
-    are kept on it the same way (User.scope)."""
+def kept_on(actor: Any, key: str, compute: Callable[[], T]) -> T:
+    """compute(), kept on the user object under `key`: a request's user is loaded for it, so
+    what is kept lasts the request (its scopes, User.scope; the units it leads)."""
     kept = getattr(actor, "__dict__", None)
     if kept is None or actor.pk is None:
         return compute()
@@ -48,7 +48,7 @@ def led_paths(actor: Any) -> list[str]:
         led = OrgUnit.objects.filter(leader_id=actor.pk, is_active=True)
         return tuple(led.values_list("path", flat=True))
 
-    return list(_kept(actor, "_led_paths", read))
+    return list(kept_on(actor, "_led_paths", read))
 
 
 def _subtree_q(paths: list[str], field: str = "unit__path") -> Q:
@@ -68,7 +68,7 @@ def scope_for(actor: Any, domain: str) -> Scope:
     paths = led_paths(actor)
     if domain == "sales" and any(p.count("/") == 2 for p in paths):
         return EVERYTHING  # the head of the whole company sees all its sales records
-    return Scope(user_ids=_kept(actor, "_led_people", lambda: _led_people(actor, paths)))
+    return Scope(user_ids=kept_on(actor, "_led_people", lambda: _led_people(actor, paths)))
 
 
 def _led_people(actor: Any, paths: list[str]) -> tuple[int, ...]:

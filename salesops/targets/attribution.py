@@ -77,8 +77,8 @@ class Stints:
         return {uid: [s.unit for s in found] for uid, found in self.by_user.items()}
 
     def unit_of(self, user: int, index: int = 0) -> int | None:
-        found = self.by_user.get(user)
-        return found[index].unit if found and index < len(found) else None
+        found = self.units.get(user)
+        return found[index] if found and index < len(found) else None
 
     def kept(self, key: Any, compute: Callable[[], T]) -> T:
         """`compute()` made once for `key`: what a page works out from everyone's stints for
