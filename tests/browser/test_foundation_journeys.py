@@ -43,7 +43,8 @@ def test_wrong_password_shows_a_clear_message(page: Any, demo_org: Any) -> None:
     page.goto("/login/")
     page.fill("#id_username", "rep.sh1.1")
     page.fill("#id_password", "nope")
-    page.click("button[type=submit]")
+    with page.expect_navigation():  # the form posts back to the login page: wait for it
+        page.click("button[type=submit]")
     error = page.locator("[data-testid=login-error]")
     assert error.is_visible()
     shot(page, "login-error")
