@@ -75,7 +75,8 @@ def test_director_manager_rep_journey(page: Any, demo_org: Any) -> None:
     # ... over the months by last year's seasonality (March : June : December = 1 : 2 : 4) ...
     page.click("[data-testid=phase-hq]")
     page.click("[data-testid=method-seasonality]")
-    page.click("[data-testid=preview]")
+    with page.expect_navigation():  # the preview posts the form back: wait for its answer
+        page.click("[data-testid=preview]")
     assert page.locator(f'[data-testid="result-{year.key}-12"]').inner_text() == "27,428,571.43"
     shot(page, "targets-2-director-phases-by-seasonality")
     page.click("[data-testid=save-phase]")
