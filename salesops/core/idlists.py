@@ -11,10 +11,11 @@ scope of a region, the owners a rollup reads) is sent as one array parameter, `f
 ANY(%s)`, instead of one placeholder per id. PostgreSQL plans `IN (1, 2, …)` as that very
 `= ANY(array)`, so the plan is the same; what goes is the work per id on the way there: Django
 compiling a placeholder and psycopg parsing it for each of a region's ~440 ids, in each of a
-page's dozen queries (`register` installs it as the `in` lookup; other databases and short or
-mixed lists keep `IN`). On every database a list of plain integers for an integer column or a
-foreign key is kept as it is rather than prepared id by id: preparing would give the same
-integers, after two or three calls per id (a region's funnel: ~10k calls).
+page's dozen queries. The array goes as its text, `'{1,2,…}'`, joined in one call rather than
+written by psycopg id by id. (`register` installs it as the `in` lookup; other databases and
+short or mixed lists keep `IN`.) On every database a list of plain integers for an integer
+column or a foreign key is kept as it is rather than prepared id by id: preparing would give
+the same integers, after two or three calls per id (a region's funnel: ~10k calls).
 """
 
 from __future__ import annotations
@@ -56,7 +57,9 @@ def _as_array(lookup: Any, compiler: Any, connection: Any) -> tuple[str, list[An
     lhs_sql, lhs_params = lookup.process_lhs(compiler, connection)
     # Typed as the column: an array of another integer type compares each row to every
     # element in turn, where one of the column's own type is looked up in a hash table.
-    return f"{lhs_sql} = ANY(%s::{column}[])", [*lhs_params, values]
+    # Sent as the array's text, written here at once: psycopg would write a list of ints
+    # element by element in Python (a dumper call and a quoting check per id).
+    return f"{lhs_sql} = ANY(%s::{column}[])", [*lhs_params, "{" + ",".join(map(str, values)) + "}"]
 
 
 class _ArrayOnPostgres:
