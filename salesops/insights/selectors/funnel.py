@@ -300,18 +300,18 @@ def funnel_page(lens: Lens, dim: str) -> dict[str, Any]:
 
 
 def _from_parts(lens: Lens, defs: dict[str, Any], dim: str, closed: reads.ClosedParts,
-                open_rows: reads.Keyed) -> dict[str, Any]:  # fmt: skip
-    """The headline, stage table, lost reasons and breakdown from the two grouped reads."""
+                open_now: reads.OpenParts) -> dict[str, Any]:  # fmt: skip
+    """The headline, stage table, lost reasons and breakdown from the grouped reads."""
     w, today = lens.window, lens.today
     info, now = metrics.stints_for(lens, w.start, w.end), metrics.stints_for(lens, today, today)
     won, rate, cycle = (metrics.figure_of(key, closed.figures[key], defs)
                         for key in ("won", "win_rate", "cycle"))  # fmt: skip
-    pipeline = metrics.figure_of("pipeline", open_rows.values(), defs)
-    pipe = rekeyed(reads.summed(open_rows, lambda k: k[:-1]), dim, now)
+    pipeline = metrics.figure_of("pipeline", open_now.by_stage.values(), defs)
+    pipe = rekeyed(open_now.by_dim, dim, now)
     outcome, cycles = rekeyed(closed.outcome, dim, info), rekeyed(closed.cycles, dim, info)
     return {
         "headline": headline_of(won, rate, cycle, pipeline),
-        "stages": stage_rows(lens, defs, reads.summed(open_rows, lambda k: k[-1:])),
+        "stages": stage_rows(lens, defs, open_now.by_stage),
         "lost": lost_rows(closed.lost),
         "breakdown": breakdown_rows(dim, outcome, cycles, pipe, defs["sales_cycle"]),
     }

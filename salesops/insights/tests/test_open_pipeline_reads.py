@@ -79,6 +79,8 @@ def test_open_deals_from_the_rollup_equal_the_deals(
     got, sqls = _reads(lens)
     assert all("crm_openpipeline" in sql for sql in sqls if "crm_opportunity" in sql) and sqls
     assert not any('FROM "crm_opportunity"' in sql for sql in sqls)
+    # one read per grouping: by stage, and for each dimension by its keys and by stage
+    assert len([sql for sql in sqls if "crm_openpipeline" in sql]) == 5
     assert got == _from_deals(lens, monkeypatch)
     if who == "director" and unit is None:
         assert sum(p["n"] for p in got["by_stage"].values()) == 7
