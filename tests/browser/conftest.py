@@ -7,10 +7,12 @@ otherwise. Screenshots go to test-artifacts/ so a person can look at what the te
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -65,3 +67,20 @@ def sign_in(page: Any, username: str, password: str) -> None:
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/login/" not in url)
+
+
+def type_in_picker(page: Any, box: Any, text: str, route: str) -> None:
+    """Type `text` key by key into a record picker's box (static/salesops/picker.js), whose
+    matches come from `route`, and return once the matches of the whole text are in its menu.
+    On a slow machine a pause between two keys outlasts the box's debounce and a prefix's
+    matches arrive first: they must not be read, or chosen from, as the answer."""
+    from playwright.sync_api import expect
+
+    def whole(response: Any) -> bool:
+        url = urlsplit(response.url)
+        return url.path == route and parse_qs(url.query).get("q") == [text]
+
+    with page.expect_response(whole):
+        box.press_sequentially(text, delay=30)
+    # htmx takes its request class off the box only after it has swapped the matches in
+    expect(box).not_to_have_class(re.compile(r"\bhtmx-request\b"))

@@ -13,7 +13,7 @@ from django.apps import apps
 
 from salesops.crm.models import Activity, Contact, Customer, Lead, Opportunity
 from salesops.org.testing import PASSWORD, Cast, build_cast
-from tests.browser.conftest import shot, sign_in
+from tests.browser.conftest import shot, sign_in, type_in_picker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -46,9 +46,9 @@ def world() -> World:
 
 
 def _type(page: Any, text: str) -> list[str]:
-    """Type into the picker and return the names it suggests."""
+    """Type into the picker and return the names it suggests for the whole text."""
     page.locator(BOX).fill("")
-    page.locator(BOX).press_sequentially(text, delay=30)
+    type_in_picker(page, page.locator(BOX), text, "/crm/customers/picker/")
     page.locator(f"{OPTION} >> nth=0").wait_for(state="visible")
     return [t.split("\n")[0].strip() for t in page.locator(OPTION).all_inner_texts()]
 

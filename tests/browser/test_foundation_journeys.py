@@ -20,7 +20,8 @@ def demo_org() -> DemoContext:
 def test_manager_sees_own_region_switches_language_and_signs_out(page: Any, demo_org: Any) -> None:
     sign_in(page, "manager.east", DEMO_PASSWORD)
     assert page.locator("[data-testid=home-cards] .card").count() >= 4
-    page.click("[data-testid=nav] a[href='/org/']")
+    with page.expect_navigation():  # the tree's units are counted at once: wait for all of it
+        page.click("[data-testid=nav] a[href='/org/']")
     tree = page.locator("[data-testid=org-tree]")
     tree.wait_for()
     assert tree.locator("[data-unit=east]").count() == 1

@@ -5,17 +5,40 @@ arriving after the choice (asked for by the last key) do not reopen the menu."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from salesops.crm.models import Activity, Lead
 from salesops.org.testing import PASSWORD, build_cast
-from tests.browser.conftest import shot, sign_in
+from tests.browser.conftest import shot, sign_in, type_in_picker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LEAD_BOX = "[data-testid=lead-picker]"
+PICKER = "/crm/leads/picker/"
+
+
+class _Held:
+    """A route handler holding the picker's requests back until `release()`, then letting
+    them through as they come."""
+
+    def __init__(self) -> None:
+        self.routes: list[Any] = []
+        self.released = False
+
+    def __call__(self, route: Any) -> None:
+        if self.released:
+            route.continue_()
+        else:
+            self.routes.append(route)
+
+    def release(self) -> None:
+        self.released = True
+        for route in self.routes:
+            route.continue_()
 
 
 @pytest.fixture
@@ -40,7 +63,7 @@ def test_a_follow_up_is_logged_for_a_lead_picked_by_typing(page: Any, cranes: Le
     sign_in(page, "rep", PASSWORD)
     page.goto(f"/crm/activities/new/?next=/crm/leads/{cranes.pk}/")
     assert page.locator("#id_lead option").count() == 0
-    page.locator(LEAD_BOX).press_sequentially("harbou", delay=30)
+    type_in_picker(page, page.locator(LEAD_BOX), "harbou", PICKER)
     options = page.locator("#id_lead_menu [role=option]")
     options.first.wait_for(state="visible")
     assert [t.split("\n")[0].strip() for t in options.all_inner_texts()] == [
@@ -52,11 +75,17 @@ def test_a_follow_up_is_logged_for_a_lead_picked_by_typing(page: Any, cranes: Le
     assert 0 <= menu["y"] - (box["y"] + box["height"]) < 4  # right under the box
     shot(page, "lead-picker-activity-open")
     # One more key, and the choice made before its matches arrive: they must not reopen the menu.
-    with page.expect_response(lambda r: "/crm/leads/picker/" in r.url):
+    # They are held back until the choice is made (on a slow machine the keys can outlast the
+    # box's debounce, and matches swapped in between them would move the choice).
+    held = _Held()
+    page.route(lambda url: PICKER in url, held)
+    with page.expect_response(lambda r: PICKER in r.url):
         page.locator(LEAD_BOX).press("r")
         page.locator(LEAD_BOX).press("ArrowDown")  # Tug fleet (first) → Crane upgrade
         page.locator(LEAD_BOX).press("Enter")
-    page.wait_for_timeout(300)  # the late matches are swapped in
+        held.release()
+    # the late matches are swapped in (htmx takes its request class off the box after that)
+    expect(page.locator(LEAD_BOX)).not_to_have_class(re.compile(r"\bhtmx-request\b"))
     assert page.locator("#id_lead_menu").is_hidden()
     assert page.locator(LEAD_BOX).input_value() == "Crane upgrade"
     assert page.locator("#id_lead").input_value() == str(cranes.pk)

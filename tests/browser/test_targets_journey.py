@@ -42,7 +42,8 @@ def _sign_out(page: Any) -> None:
 
 def _split(page: Any, code: str, keep: list[str]) -> None:
     """Open a unit's split page, keep only the listed parts, split evenly, save."""
-    page.click(f"[data-testid=split-{code}]")
+    with page.expect_navigation():  # its rows are read at once: wait until it has all loaded
+        page.click(f"[data-testid=split-{code}]")
     page.wait_for_selector("[data-testid=split-form]")
     for box in page.locator("[data-testid=split-row]").all():
         key = box.get_attribute("data-key")
@@ -50,9 +51,11 @@ def _split(page: Any, code: str, keep: list[str]) -> None:
         if (key in keep) != checkbox.is_checked():
             checkbox.click()
     page.click("[data-testid=method-even]")
-    page.click("[data-testid=preview]")
+    with page.expect_navigation():  # the page opened with a plan already: wait for the preview
+        page.click("[data-testid=preview]")
     page.wait_for_selector("[data-testid=plan-total]")
-    page.click("[data-testid=save-split]")
+    with page.expect_navigation():  # back on the tree, whose cells are read next
+        page.click("[data-testid=save-split]")
     page.wait_for_selector("[data-testid=target-tree]")
 
 
@@ -121,7 +124,8 @@ def test_director_manager_rep_journey(page: Any, demo_org: Any) -> None:
     page.reload()
     after = Decimal(card.locator("[data-testid=actual]").inner_text().replace(",", ""))
     assert after - before == Decimal("250000.00")
-    page.click(f'[data-testid=my-target][data-period="{year.key}"] [data-testid=records-link]')
+    with page.expect_navigation():  # the rows are counted at once: wait until they all loaded
+        page.click(f'[data-testid=my-target][data-period="{year.key}"] [data-testid=records-link]')
     page.wait_for_selector("[data-testid=records]")
     assert page.locator("[data-testid=record]").count() == 1
     shot(page, "targets-6-rep-records-behind-actual")
