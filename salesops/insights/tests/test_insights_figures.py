@@ -315,3 +315,35 @@ def test_last_coaching_is_each_persons_newest_done_coaching_visit(cast: Any) -> 
         cast.peer_rep.pk: make.local(day.replace(day=23)),
     }
     assert last_coaching([cast.outside_rep.pk]) == {}
+
+
+def test_due_for_coaching_are_reps_behind_or_with_alerts_not_coached_lately(cast: Any) -> None:
+    """A rep at risk or off track, or with two open alerts or more, is due unless a coaching
+    visit saw them in the last COACHING_DAYS; those at risk come first, then by alerts. Only
+    they have their last visit read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from salesops.insights.selectors.dashboards import COACHING_DAYS, _coaching_due
+
+    today = make.today()
+    long_ago = today - make.timedelta(days=COACHING_DAYS + 5)
+    make.activity(cast.rep, "visit", make.local(long_ago), is_coaching=True)
+    lately = today - make.timedelta(days=3)
+    make.activity(cast.peer_rep, "visit", make.local(lately), is_coaching=True)
+    members = [cast.rep, cast.peer_rep, cast.outside_rep, cast.supervisor]
+    status = {cast.rep.pk: "on_track", cast.peer_rep.pk: "at_risk",
+              cast.outside_rep.pk: "off_track", cast.supervisor.pk: "off_track"}  # fmt: skip
+    alerts = {cast.rep.pk: 2, cast.outside_rep.pk: 1}
+    due = _coaching_due(members, status, alerts, today)
+    # the rep (alerts; coached long ago) and the outside rep (never coached) are due; the peer
+    # rep was coached three days ago; the supervisor is not a rep
+    assert [(d["person"], d["days"]) for d in due] == [
+        (cast.outside_rep, None),
+        (cast.rep, (today - long_ago).days),
+    ]
+    assert due[0]["status"] == "off_track" and due[1]["alerts"] == 2
+    # nobody behind and at most one alert each: nobody due, and no visit is looked up
+    with CaptureQueriesContext(connection) as queries:
+        assert _coaching_due(members, {}, {cast.rep.pk: 1}, today) == []
+    assert queries.captured_queries == []
