@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "salesops.core.middleware.UserPreferencesMiddleware",
+    "salesops.core.middleware.SlidingSessionMiddleware",
     "salesops.core.policy.RoutePolicyMiddleware",
 ]
 
@@ -146,9 +147,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Idle timeout: the session expires after this many seconds without a request.
+# Idle timeout: the session expires after this many seconds without a request. Its expiry is
+# pushed back at most once per SESSION_REFRESH_SECONDS (core.middleware.SlidingSessionMiddleware)
+# rather than with a write on every request.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", 30 * 60))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_SECONDS = min(60, SESSION_COOKIE_AGE // 10)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

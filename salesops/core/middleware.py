@@ -1,11 +1,16 @@
-"""Per-user preferences applied to each request: time zone (language is chosen by the user)."""
+"""Per request: the signed-in user's preferences (time zone; language is chosen by the user),
+and the idle timeout of their session."""
 
 from __future__ import annotations
 
+import time
 import zoneinfo
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
+
+SEEN = "_seen"  # when the session's expiry was last pushed back (seconds since the epoch)
 
 
 class UserPreferencesMiddleware:
@@ -24,3 +29,25 @@ class UserPreferencesMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+
+class SlidingSessionMiddleware:
+    """The idle timeout without a write on every request: a signed-in session's expiry
+    (SESSION_COOKIE_AGE after its last save) is pushed back, by saving it, once
+    SESSION_REFRESH_SECONDS have passed since it last was. A session so ends between
+    SESSION_COOKIE_AGE - SESSION_REFRESH_SECONDS and SESSION_COOKIE_AGE after its last
+    request, never later. Saving it on every request (SESSION_SAVE_EVERY_REQUEST) made every
+    page view an UPDATE and a commit: on PostgreSQL a flush of its log, on SQLite a wait for
+    the database's one writer. Sessions without data (nobody signed in) are left alone."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key and not session.is_empty():
+            now = int(time.time())
+            if now - session.get(SEEN, 0) >= settings.SESSION_REFRESH_SECONDS:
+                session[SEEN] = now  # saved by the session middleware, with a new expiry
+        return response

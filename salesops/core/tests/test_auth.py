@@ -1,12 +1,20 @@
 """Sign-in, throttling, session rotation, idle timeout, deactivation, API tokens."""
 
+import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from salesops.core.middleware import SEEN
 from salesops.core.models import ApiToken, AuditEntry, LoginThrottle
 from salesops.core.services import api_token_create
 from salesops.org.services import person_set_active
@@ -49,9 +57,37 @@ def test_a_good_sign_in_clears_earlier_failures(cast: Any) -> None:
     assert not LoginThrottle.objects.filter(key="user:rep").exists()
 
 
-def test_sessions_expire_after_idle_time() -> None:
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
-    assert 0 < settings.SESSION_COOKIE_AGE <= 8 * 3600
+def test_a_session_slides_on_with_use_and_ends_after_idle_time(cast: Any) -> None:
+    """Requests push the session's expiry back (at most once a refresh interval, so a page
+    view is not a write), and a session idle past its expiry is signed out."""
+    assert 0 < settings.SESSION_REFRESH_SECONDS < settings.SESSION_COOKIE_AGE <= 8 * 3600
+    client = Client()
+    _login(client, "rep", PASSWORD)
+    key = client.session.session_key
+    # Within the interval: the page is served without writing the session.
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("home")).status_code == 200
+    assert not [q for q in queries.captured_queries if "django_session" in q["sql"]
+                and not q["sql"].startswith("SELECT")]  # fmt: skip
+    # An interval after the last push, with five minutes left: the next request pushes the
+    # expiry back to a whole idle time from now.
+    store = SessionStore(session_key=key)
+    store[SEEN] = int(time.time()) - settings.SESSION_REFRESH_SECONDS
+    store.save()
+    Session.objects.filter(pk=key).update(expire_date=timezone.now() + timedelta(minutes=5))
+    assert client.get(reverse("home")).status_code == 200
+    left = Session.objects.get(pk=key).expire_date - timezone.now()
+    assert left > timedelta(seconds=settings.SESSION_COOKIE_AGE - 30)
+    # Idle past the expiry: signed out.
+    Session.objects.filter(pk=key).update(expire_date=timezone.now() - timedelta(seconds=1))
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and reverse("login") in response.url
+
+
+def test_nobody_signed_in_gets_no_session_saved(cast: Any) -> None:
+    before = Session.objects.count()
+    assert Client().get(reverse("login")).status_code == 200
+    assert Session.objects.count() == before
 
 
 def test_deactivated_person_loses_session_and_tokens_at_once(cast: Any) -> None:
