@@ -10,10 +10,14 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         """Collect every SalesOps app's route policy and demo steps; install the `in` lookup
-        that sends long id lists to PostgreSQL as one array (core.idlists)."""
-        from salesops.core import idlists, policy
+        that sends long id lists to PostgreSQL as one array (core.idlists); mark a session as
+        just pushed back when its user signs in (core.middleware)."""
+        from django.contrib.auth.signals import user_logged_in
+
+        from salesops.core import idlists, middleware, policy
 
         idlists.register()
+        user_logged_in.connect(middleware.seen_at_sign_in, dispatch_uid="core-session-seen")
 
         for config in apps.get_app_configs():
             if not config.name.startswith("salesops."):

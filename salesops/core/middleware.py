@@ -51,3 +51,11 @@ class SlidingSessionMiddleware:
             if now - session.get(SEEN, 0) >= settings.SESSION_REFRESH_SECONDS:
                 session[SEEN] = now  # saved by the session middleware, with a new expiry
         return response
+
+
+def seen_at_sign_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """Signing in saves the session with a whole idle time ahead: the next requests need not
+    push it back (connected to user_logged_in in core.apps)."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[SEEN] = int(time.time())
