@@ -7,6 +7,8 @@ from typing import Any
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from salesops.insights import links
@@ -104,3 +106,19 @@ def drill(lens: Any, metric: str, **extra: Any) -> str:
 def lens_url(route: str, lens: Any, **extra: Any) -> str:
     """Another insights page for the same lens: {% lens_url "insights:forecast" lens %}."""
     return links.page(route, lens, **extra)
+
+
+SELECTED, INDENT = mark_safe(" selected"), "&nbsp;&nbsp;"
+
+
+@register.simple_tag
+def unit_options(units: Any, chosen: Any) -> SafeString:
+    """The lens's unit <option>s, indented by depth, the chosen unit selected: written here in
+    one pass (a director's 120 units cost the template ~5 ms a page, variable by variable)."""
+    chosen_pk = getattr(chosen, "pk", None)
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}{}</option>',
+        ((u.pk, SELECTED if u.pk == chosen_pk else "",
+          mark_safe(INDENT * u.depth), u.name) for u in units),  # noqa: S308  (spaces only)
+    )  # fmt: skip

@@ -1,4 +1,5 @@
-"""Links from figures: the drill-down and other pages for the same lens, their paths kept."""
+"""Links from figures (the drill-down, other pages for the same lens; their paths kept) and the
+lens's unit options."""
 
 from typing import Any
 
@@ -34,3 +35,18 @@ def test_a_drill_link_carries_the_lens_and_the_figure(cast: Any) -> None:
     path, query = url.split("?")
     assert path == reverse("insights:drill")
     assert query == f"period={lens.window.key}&metric=won&person={cast.rep.pk}"
+
+
+def test_the_lens_unit_options_are_indented_escaped_and_choose_the_lens_unit() -> None:
+    from types import SimpleNamespace
+
+    from salesops.insights.templatetags.insights_tags import unit_options
+
+    units = [SimpleNamespace(pk=1, depth=0, name="HQ"),
+             SimpleNamespace(pk=2, depth=2, name="R&D <Labs>")]  # fmt: skip
+    html = unit_options(units, units[1])
+    assert html == (
+        '<option value="1">HQ</option>'
+        '<option value="2" selected>&nbsp;&nbsp;&nbsp;&nbsp;R&amp;D &lt;Labs&gt;</option>'
+    )
+    assert " selected" not in unit_options(units, None)
