@@ -7,7 +7,7 @@ from typing import Any
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.utils.html import format_html_join
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -108,17 +108,14 @@ def lens_url(route: str, lens: Any, **extra: Any) -> str:
     return links.page(route, lens, **extra)
 
 
-SELECTED, INDENT = mark_safe(" selected"), "&nbsp;&nbsp;"
-
-
 @register.simple_tag
 def unit_options(units: Any, chosen: Any) -> SafeString:
     """The lens's unit <option>s, indented by depth, the chosen unit selected: written here in
     one pass (a director's 120 units cost the template ~5 ms a page, variable by variable)."""
     chosen_pk = getattr(chosen, "pk", None)
-    return format_html_join(
-        "",
-        '<option value="{}"{}>{}{}</option>',
-        ((u.pk, SELECTED if u.pk == chosen_pk else "",
-          mark_safe(INDENT * u.depth), u.name) for u in units),  # noqa: S308  (spaces only)
-    )  # fmt: skip
+    options = [
+        f'<option value="{int(u.pk)}"{" selected" if u.pk == chosen_pk else ""}>'
+        f"{'&nbsp;&nbsp;' * u.depth}{escape(u.name)}</option>"
+        for u in units
+    ]
+    return mark_safe("".join(options))  # noqa: S308  (the names escaped, the rest ours)
