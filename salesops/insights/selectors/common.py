@@ -20,9 +20,10 @@ from django.db.models import (
 from salesops.core.periods import Period
 from salesops.crm.models import Activity, Opportunity, Stage
 from salesops.insights import metrics
-from salesops.insights.lens import Lens, Window
+from salesops.insights.lens import Lens, Window, unit_paths
 from salesops.insights.models import Alert
 from salesops.org.models import User
+from salesops.targets import attribution, rollups
 from salesops.targets.models import Target
 from salesops.targets.selectors import attach, targets
 
@@ -49,11 +50,11 @@ def won_targets(
     what they have won), by ("user" or "unit", id, period key).
 
     `won`: the units' won revenue in each window ({period key: {unit id: value}}) as the page
-    has read it for the actor. When the actor sees every sales record that is each unit
-    target's actual (the same sum, by the unit the owner was in on the day), so it is not
-    read again."""
+    has read it for the actor. When the actor sees every deal of everyone who was in the
+    units' subtrees in the windows (`sees_all_of`), that is each unit target's actual (the
+    same sum, by the unit the owner was in on the day), so it is not read again."""
+    windows, users, units = list(windows), list(users), list(units)
     keys = [w.period.key for w in windows if w.period is not None]
-    users, units = list(users), list(units)
     if not keys or not (users or units):
         return {}
     # with their KPI only: the pages show a target's value, KPI and attainment, and joining
@@ -63,7 +64,7 @@ def won_targets(
     qs = qs.filter(Q(owner_user__in=users) | Q(owner_unit__in=units))
     if not attainment:
         items: Iterable[Target] = qs
-    elif won is not None and not users and lens.actor.scope("sales").everything:
+    elif won is not None and not users and sees_all_of(lens, units, windows):
         items = _attached(list(qs), won, lens.today)
     else:
         items = attach(qs, lens.today)
@@ -72,6 +73,26 @@ def won_targets(
         kind, oid = ("user", t.owner_user_id) if t.owner_user_id else ("unit", t.owner_unit_id)
         found[(kind, oid or 0, t.period_key)] = t
     return found
+
+
+def sees_all_of(lens: Lens, units: list[int], windows: Iterable[Window]) -> bool:
+    """Whether the actor sees every deal of everyone who was in these units' subtrees at some
+    time in these windows (a manager of the whole subtree, unless someone has since left it;
+    the head of the company always)."""
+    owned, seen = rollups.visible_owners(lens.actor)
+    if not owned or seen is None:
+        return owned
+    paths = unit_paths()
+    tops = tuple(paths[u] for u in units if u in paths)
+    if len(tops) != len(units):
+        return False
+    within = {uid for uid, path in paths.items() if path.startswith(tops)}
+    visible = set(seen)
+    return all(
+        visible.issuperset(attribution.owners_in_units(metrics.stints_for(lens, w.start, w.end),
+                                                       within))
+        for w in windows
+    )  # fmt: skip
 
 
 def _attached(items: list[Target], won: dict[str, dict[int, Any]], today: Any) -> list[Target]:
