@@ -139,6 +139,13 @@ def manual_values(items: list[Target]) -> dict[tuple[int, str, int, str], Decima
     return result
 
 
+def subtree_ids(paths: dict[int, str], unit_ids: Iterable[int]) -> set[int]:
+    """The ids of these units and every unit under them, from every unit's path (`unit_paths`;
+    units missing from `paths` add nothing)."""
+    tops = tuple(paths[u] for u in unit_ids if u in paths)
+    return {uid for uid, path in paths.items() if path.startswith(tops)} if tops else set()
+
+
 def people_and_unit_values(
     kpi: KpiDefinition,
     period: Period,
@@ -149,10 +156,7 @@ def people_and_unit_values(
     """Actuals of these units (rolled up over their subtrees) and of people — everyone, or
     when `users` are named, those and the people of the units' subtrees — in one query."""
     unit_ids = list(unit_ids)
-    within = None
-    if users is not None:
-        tops = [paths[u] for u in unit_ids if u in paths]
-        within = {uid for uid, path in paths.items() if path.startswith(tuple(tops))}
+    within = subtree_ids(paths, unit_ids) if users is not None else None
     people, units = kpis.evaluate_both(kpi, period.start, period.end, within, users or ())
     rolled = kpis.rollup(units, paths, unit_ids)
     return (

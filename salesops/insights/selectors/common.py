@@ -25,7 +25,7 @@ from salesops.insights.models import Alert
 from salesops.org.models import User
 from salesops.targets import attribution, rollups
 from salesops.targets.models import Target
-from salesops.targets.selectors import attach, targets
+from salesops.targets.selectors import attach, subtree_ids, targets
 
 WON = "won_revenue"
 SEVERITY_RANK = Case(
@@ -83,11 +83,9 @@ def sees_all_of(lens: Lens, units: list[int], windows: Iterable[Window]) -> bool
     if not owned or seen is None:
         return owned
     paths = unit_paths()
-    tops = tuple(paths[u] for u in units if u in paths)
-    if len(tops) != len(units):
+    if not all(u in paths for u in units):
         return False
-    within = {uid for uid, path in paths.items() if path.startswith(tops)}
-    visible = set(seen)
+    within, visible = subtree_ids(paths, units), set(seen)
     return all(
         visible.issuperset(attribution.owners_in_units(metrics.stints_for(lens, w.start, w.end),
                                                        within))
