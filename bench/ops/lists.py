@@ -165,6 +165,27 @@ def _deals_limit(ctx: Any, role: str, stage: str) -> Any:
     return {"rows": rows, "count": n, "totals": totals}
 
 
+def _open_deals_limit(ctx: Any, role: str) -> Any:
+    """The deal list as it opens: open deals by expected close. On PostgreSQL the open deals
+    are those not closed, read in order from their own index (crm 0021); on SQLite by their
+    stages, sorted (`+` keeps SQLite from walking every deal by expected close)."""
+    if connection.vendor == "postgresql":
+        where, order = " FROM crm_opportunity o WHERE o.closed_at IS NULL", "o.expected_close"
+    else:
+        where = " FROM crm_opportunity o JOIN crm_stage s ON s.id = o.stage_id"
+        where += " WHERE s.kind = 'open'"
+        order = "+o.expected_close"
+    where += f" AND {_visible(ctx, role, 'o.owner_id')}"
+    rows = _rows(f"SELECT o.id{where} ORDER BY {order}, o.id LIMIT {PER_PAGE}", [])
+    n, amount, weighted = _rows(
+        "SELECT COUNT(*), COALESCE(SUM(o.amount), 0),"
+        f" COALESCE(SUM((o.amount * o.probability + 50) / 100), 0){where}",
+        [],
+    )[0]
+    return {"rows": rows, "count": n, "totals": {"count": n, "amount": amount,
+                                                   "weighted_sum": weighted}}  # fmt: skip
+
+
 def _customers_limit(ctx: Any, role: str, text: str) -> Any:
     """Owned, unmerged customers in the actor's scope (the pool is filtered out by default)."""
     where = f" FROM crm_customer WHERE {_visible(ctx, role)} AND owner_id IS NOT NULL"
@@ -282,6 +303,10 @@ harness.register(
     _deal_op("manager", "", "open deals"),
     _deal_op("director", "", "open deals"),
     _deal_op("director", "proposal", "stage proposal"),
+    *(_list_op(f"opportunity list: default page, open deals by expected close ({role})",
+               harness.LIST, lambda ctx, role=role: _page(_opportunities, ctx, role, {}),
+               lambda ctx, role=role: _open_deals_limit(ctx, role))
+      for role in ("manager", "director")),
     _search_op("rep"),
     _search_op("director"),
     _list_op("customer list: default page (rep)", harness.LIST,

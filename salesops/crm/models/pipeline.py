@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +44,17 @@ class Stage(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """A stage with deals in it stays open or closed: its deals' close times (set when they
+        entered it) say which, and open-deal lists and the open pipeline read those."""
+        super().clean()
+        was = Stage.objects.filter(pk=self.pk).values_list("kind", flat=True).first()
+        turns = was is not None and (was == self.Kind.OPEN) != (self.kind == self.Kind.OPEN)
+        if turns and Opportunity.objects.filter(stage_id=self.pk).exists():
+            raise ValidationError(
+                {"kind": _("Deals are in this stage: move them to other stages first.")}
+            )
 
 
 class Opportunity(TimeStamped):

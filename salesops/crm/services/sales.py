@@ -176,8 +176,11 @@ def opportunity_create(
     product_line: Any = None,
     next_step: str = "",
 ) -> Opportunity:
-    """Open a deal for a customer, starting in the first stage; records its first stay."""
+    """Open a deal for a customer, starting in the first stage or the open `stage` given;
+    records its first stay. A deal is won or lost by moving it (`opportunity_move_stage`)."""
     stage = stage or first_open_stage()
+    if stage.kind != Stage.Kind.OPEN:
+        raise ValidationError({"stage": _("A new deal starts in an open stage.")})
     _check_owner(actor, owner)
     now = timezone.now()
     opportunity = Opportunity(

@@ -1,5 +1,6 @@
-"""Records by the kind of their stage (`selectors.stages.of_stage_kind`) are the records a
-join on the stage's kind finds; on PostgreSQL the stage ids are read inside the query."""
+"""Records by the kind of their stage (`selectors.stages.of_stage_kind`, and the deal list's
+`selectors.sales.of_stage_kind`) are the records a join on the stage's kind finds; on
+PostgreSQL the stage ids are read inside the query, and open deals are the ones not closed."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.db.models import Count
 
 from salesops.crm.models import Opportunity, Stage
 from salesops.crm.selectors.stages import of_stage_kind
+from salesops.crm.services import sales as services
 from salesops.crm.tests import test_sales_support as make
 from salesops.crm.tests.test_sales_support import english  # noqa: F401
 
@@ -43,21 +45,70 @@ def test_on_postgresql_the_stage_ids_are_read_inside_the_query(cast: Any) -> Non
         assert 'INNER JOIN "crm_stage"' in sql
 
 
+def _deals_moved_to_every_stage(owner: Any) -> set[int]:
+    """A ready deal moved into each stage as a person moves it (its close time set when it
+    enters a won or lost stage, cleared when it is reopened); the ids of them all."""
+    ids = set()
+    for i, stage in enumerate(Stage.objects.order_by("order")):
+        opp = make.ready_deal(owner, name=f"Moved {i}")
+        if stage.pk != opp.stage_id:
+            services.opportunity_move_stage(
+                actor=owner, opportunity=opp, stage=stage, lost_reason="price"
+            )
+        ids.add(opp.pk)
+    return ids
+
+
 @pytest.mark.parametrize("kind", ["open", "won", "lost"])
-def test_the_deal_list_filters_by_the_ids_of_the_stages_of_a_kind(cast: Any, kind: str) -> None:
+def test_the_deal_list_finds_the_deals_of_a_kind(cast: Any, kind: str) -> None:
     """The deal list's status filter (`selectors.sales.of_stage_kind`) finds what the join
-    finds, with the stages' ids as values; a stage that changes kind moves its deals."""
+    finds, without joining the stages: open deals by their close time on PostgreSQL, the
+    others (and open ones on SQLite) by the ids of the stages."""
     from salesops.crm.selectors.sales import of_stage_kind as list_of_kind
 
-    _deals_in_every_stage(cast.rep)
+    _deals_moved_to_every_stage(cast.rep)
+    lost = make.ready_deal(cast.rep, name="Reopened")
+    services.opportunity_move_stage(
+        actor=cast.rep, opportunity=lost, stage=Stage.objects.get(code="lost"), lost_reason="price"
+    )
+    assert lost.closed_at is not None
+    services.opportunity_move_stage(
+        actor=cast.rep, opportunity=lost, stage=Stage.objects.get(code="closing")
+    )
     qs = list_of_kind(Opportunity.objects.all(), kind)
     joined = set(Opportunity.objects.filter(stage__kind=kind).values_list("pk", flat=True))
     assert set(qs.values_list("pk", flat=True)) == joined and joined
+    assert (lost.pk in joined) == (kind == "open")  # reopened: open again, in every list
     assert "crm_stage" not in str(qs.query)
-    stage = Stage.objects.filter(kind=kind).first()
-    assert stage is not None
-    Stage.objects.filter(pk=stage.pk).update(kind="lost" if kind != "lost" else "open")
-    moved = set(list_of_kind(Opportunity.objects.all(), kind).values_list("pk", flat=True))
-    assert moved == joined - set(
-        Opportunity.objects.filter(stage=stage).values_list("pk", flat=True)
-    )
+    by_close = kind == "open" and connection.vendor == "postgresql"
+    assert ("closed_at" in str(qs.query).partition(" WHERE ")[2]) == by_close
+
+
+def test_a_stage_with_deals_cannot_turn_from_open_to_closed_or_back(cast: Any) -> None:
+    """Open-deal lists read a deal's close time, set when it entered its stage: a stage with
+    deals in it keeps being open or closed; won and lost may swap, and an empty stage may
+    turn."""
+    from django.core.exceptions import ValidationError
+
+    _deals_moved_to_every_stage(cast.rep)
+    for code, to in (("need", "won"), ("won", "open"), ("lost", "open")):
+        stage = Stage.objects.get(code=code)
+        stage.kind = to
+        with pytest.raises(ValidationError) as raised:
+            stage.full_clean()
+        assert "kind" in raised.value.message_dict
+    lost = Stage.objects.get(code="lost")
+    lost.kind = "won"
+    lost.full_clean()  # closed either way: allowed
+    empty = Stage.objects.create(code="parked", name="Parked", order=99, probability=0)
+    empty.kind = "lost"
+    empty.full_clean()
+
+
+def test_a_new_deal_starts_in_an_open_stage(cast: Any) -> None:
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as raised:
+        make.deal(cast.rep, stage=Stage.objects.get(code="won"))
+    assert "stage" in raised.value.message_dict
+    assert not Opportunity.objects.exists()
