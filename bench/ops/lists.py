@@ -147,6 +147,19 @@ def _contains(column: str) -> str:
     return f"{column} LIKE %s ESCAPE '\\'"
 
 
+def _deal_page(where: str, order: str, args: list[Any]) -> Any:
+    """The deal list's first page of ids and its totals (count, amount, weighted), from one
+    `FROM … WHERE …` of deals `o`."""
+    rows = _rows(f"SELECT o.id{where} ORDER BY {order} LIMIT {PER_PAGE}", args)
+    n, amount, weighted = _rows(
+        "SELECT COUNT(*), COALESCE(SUM(o.amount), 0),"
+        f" COALESCE(SUM((o.amount * o.probability + 50) / 100), 0){where}",
+        args,
+    )[0]
+    totals = {"count": n, "amount": amount, "weighted_sum": weighted}
+    return {"rows": rows, "count": n, "totals": totals}
+
+
 def _deals_limit(ctx: Any, role: str, stage: str) -> Any:
     params = _deal_filters(ctx, stage)
     stage_sql = "o.stage_id = %s" if stage else "s.kind = 'open'"
@@ -155,14 +168,7 @@ def _deals_limit(ctx: Any, role: str, stage: str) -> Any:
              f" WHERE {_visible(ctx, role, 'o.owner_id')} AND {stage_sql}"
              " AND o.expected_close >= %s AND o.expected_close <= %s")  # fmt: skip
     args += [params["close_from"], params["close_to"]]
-    rows = _rows(f"SELECT o.id{where} ORDER BY o.amount DESC, o.id DESC LIMIT {PER_PAGE}", args)
-    n, amount, weighted = _rows(
-        "SELECT COUNT(*), COALESCE(SUM(o.amount), 0),"
-        f" COALESCE(SUM((o.amount * o.probability + 50) / 100), 0){where}",
-        args,
-    )[0]
-    totals = {"count": n, "amount": amount, "weighted_sum": weighted}
-    return {"rows": rows, "count": n, "totals": totals}
+    return _deal_page(where, "o.amount DESC, o.id DESC", args)
 
 
 def _open_deals_limit(ctx: Any, role: str) -> Any:
@@ -176,14 +182,7 @@ def _open_deals_limit(ctx: Any, role: str) -> Any:
         where += " WHERE s.kind = 'open'"
         order = "+o.expected_close"
     where += f" AND {_visible(ctx, role, 'o.owner_id')}"
-    rows = _rows(f"SELECT o.id{where} ORDER BY {order}, o.id LIMIT {PER_PAGE}", [])
-    n, amount, weighted = _rows(
-        "SELECT COUNT(*), COALESCE(SUM(o.amount), 0),"
-        f" COALESCE(SUM((o.amount * o.probability + 50) / 100), 0){where}",
-        [],
-    )[0]
-    return {"rows": rows, "count": n, "totals": {"count": n, "amount": amount,
-                                                   "weighted_sum": weighted}}  # fmt: skip
+    return _deal_page(where, f"{order}, o.id", [])
 
 
 def _customers_limit(ctx: Any, role: str, text: str) -> Any:
