@@ -33,13 +33,22 @@ from salesops.core.selectors import search
 
 @dataclass(frozen=True)
 class Col:
-    """A list column: key, header, the ORM field to sort by, and the field path to export."""
+    """A list column: key, header, the ORM field to sort by, and the field path to export.
+
+    `sort` may instead be a function of the filtered rows and the direction (descending or not)
+    that gives the expression to order by, for a column whose best order depends on the filter.
+    """
 
     key: str
     label: Any
-    sort: str = ""
+    sort: str | Callable[[QuerySet, bool], Any] = ""
     value: str = ""
     align: str = ""
+
+    @property
+    def sortable(self) -> bool:
+        """For templates, which would call a `sort` function instead of testing it."""
+        return bool(self.sort)
 
 
 @dataclass
@@ -56,15 +65,16 @@ class ListSpec:
 
 def _sort(qs: QuerySet, spec: ListSpec, key: str) -> tuple[QuerySet, str]:
     allowed = {c.key: c.sort for c in spec.columns if c.sort}
-    desc = key.startswith("-")
-    field_name = allowed.get(key.lstrip("-"))
-    if not field_name:
+    if key.lstrip("-") not in allowed:
         key = spec.default_sort
-        desc = key.startswith("-")
-        field_name = allowed.get(key.lstrip("-"))
-    if not field_name:
+    by = allowed.get(key.lstrip("-"))
+    if not by:
         return qs, ""
-    return qs.order_by(f"-{field_name}" if desc else field_name, "-pk" if desc else "pk"), key
+    desc = key.startswith("-")
+    tie = "-pk" if desc else "pk"
+    if callable(by):
+        return qs.order_by(by(qs, desc), tie), key
+    return qs.order_by(f"-{by}" if desc else by, tie), key
 
 
 def filtered(request: Any, spec: ListSpec, qs: QuerySet) -> tuple[QuerySet, Any, str]:

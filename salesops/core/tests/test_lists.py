@@ -3,11 +3,12 @@ fetched by id) and list_context (what a list page shows, without rendering)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, F
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
@@ -102,3 +103,25 @@ def test_list_context_search_and_out_of_range_page(cast: Any) -> None:
     assert list(page["saved_filters"]) == list(
         SavedFilter.objects.filter(owner=cast.rep, list_name="deals").order_by("name")
     )
+
+
+def test_a_column_sorted_by_a_function_gets_the_filtered_rows_and_the_direction(
+    cast: Any,
+) -> None:
+    _filters(cast, 3)
+    calls: list[tuple[str, bool]] = []
+
+    def by_owner_name(qs: Any, desc: bool) -> Any:
+        calls.append((str(qs.query), desc))
+        return F("owner__username").desc() if desc else F("owner__username").asc()
+
+    spec = replace(SPEC, columns=[*SPEC.columns[:1], Col("owner", "Owner", sort=by_owner_name)])
+    for sort, names in (("owner", ["f01", "f00", "f02"]), ("-owner", ["f02", "f00"])):
+        request = RequestFactory().get("/", {"sort": sort, "q": "f0"})
+        request.user = cast.rep
+        page = list_context(request, spec, _rows(cast))
+        assert [f.name for f in page["page"].object_list] == names[:2]
+        assert page["sort"] == sort
+    assert [desc for _sql, desc in calls] == [False, True]
+    assert all("LIKE" in sql.upper() for sql, _desc in calls)  # given the rows searched
+    assert spec.columns[1].sortable and not Col("x", "X").sortable

@@ -15,6 +15,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    OrderBy,
     OuterRef,
     Q,
     QuerySet,
@@ -28,6 +29,7 @@ from django.db.models.functions import Coalesce, NullIf, RowNumber
 from django.utils import timezone
 
 from salesops.core.money import ZERO, MoneyField
+from salesops.core.unindexed import Unindexed
 from salesops.crm.models import (
     Activity,
     Contact,
@@ -187,10 +189,29 @@ def of_stage_kind(qs: QuerySet[Opportunity], kind: str) -> QuerySet[Opportunity]
     deals by amount, 18 -> 0.4 ms.
     SQLite keeps the stage ids: with no statistics on how many deals have no close time, it
     takes `closed_at IS NULL` for one row and reads the deals one by one (totals 14 -> 86 ms).
+    Its open deals carry their expected close as an unindexed sort key (`by_expected_close`).
     """
     if kind == Stage.Kind.OPEN and connection.vendor == "postgresql":
         return qs.filter(closed_at__isnull=True)
-    return qs.filter(stage_id__in=stage_ids(kind))
+    qs = qs.filter(stage_id__in=stage_ids(kind))
+    if kind == Stage.Kind.OPEN:
+        qs = qs.alias(**{_OPEN_CLOSE_KEY: Unindexed("expected_close")})
+    return qs
+
+
+_OPEN_CLOSE_KEY = "open_expected_close"
+
+
+def by_expected_close(qs: QuerySet[Opportunity], desc: bool) -> OrderBy:
+    """The deal list's order by expected close. Open deals in ascending order, on SQLite, by a
+    key it does not read from the index (`core.unindexed`): it would walk the index through the
+    closed deals first. At M, a director's first page of open deals 3.7 s -> 10 ms, a branch
+    manager's unchanged (8 ms); with a close-date range 0.1 -> 6 ms, the price of one rule for
+    every open list. Descending, the index finds the open deals first and stays."""
+    if desc:
+        return F("expected_close").desc()
+    key = _OPEN_CLOSE_KEY if _OPEN_CLOSE_KEY in qs.query.annotations else "expected_close"
+    return F(key).asc()
 
 
 # The columns the deal list shows (templates/crm/sales/opportunity_list.html and its stage

@@ -4,6 +4,7 @@ and visibility is an id list (a person's partners too) rather than a join."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -218,3 +219,34 @@ def test_the_deal_list_reads_only_its_columns_in_a_fixed_number_of_queries(
     assert "bg-orange-lt" in rows  # the slipped close date
     shown = Opportunity.objects.select_related("stage", "customer").get(pk=slipped.pk)
     assert shown.stage.name in rows and str(shown.customer.get_tier_display()) in rows
+
+
+def _close_order(sql: list[str]) -> set[str]:
+    """How the deal list's page query sorts by expected close (in its page of ids and its rows):
+    the sort keys as written, without their table."""
+    page = next(q for q in sql if "LIMIT" in q and "crm_opportunity" in q)
+    return set(re.findall(r'ORDER BY (\+?)[\w"]*\."expected_close" (ASC|DESC)', page))
+
+
+def test_open_deals_by_expected_close_are_sorted_not_read_in_index_order_on_sqlite(
+    cast: Any, client_for: Any
+) -> None:
+    # given open deals closing in a different order than they were made, and a won deal
+    for k, day in enumerate((9, 3, 6)):
+        _deal(cast.rep, f"Open {k}", "100.00", 20, expected_close=date(2031, 1, day))
+    won = make.ready_deal(cast.rep, "Won")  # closing sooner than the open deals
+    services.opportunity_move_stage(actor=cast.rep, opportunity=won, stage=make.stage("won"))
+    url = reverse("crm:opportunity_list")
+    # when the list opens (open deals, soonest close first) and when sorted the other way
+    opened = _get(client_for, "rep", url)
+    latest_first = _get(client_for, "rep", url, sort="-expected_close")
+    every = _get(client_for, "rep", url, status="all", sort="expected_close")
+    # then the order is the expected close either way, the won deal only where asked for
+    assert [o.name for o in opened.context["page"]] == ["Open 1", "Open 2", "Open 0"]
+    assert [o.name for o in latest_first.context["page"]] == ["Open 0", "Open 2", "Open 1"]
+    assert [o.name for o in every.context["page"]] == ["Won", "Open 1", "Open 2", "Open 0"]
+    # and only the open deals in ascending order are sorted by `+expected_close` on SQLite
+    plus = "+" if connection.vendor == "sqlite" else ""
+    assert _close_order(opened.queries) == {(plus, "ASC")}
+    assert _close_order(latest_first.queries) == {("", "DESC")}
+    assert _close_order(every.queries) == {("", "ASC")}

@@ -115,7 +115,7 @@ OPPORTUNITY_SPEC = ListSpec(
         Col("amount", L("Amount"), sort="amount", align="end"),
         Col("probability", L("Probability (%)"), sort="probability", align="end"),
         Col("weighted", L("Weighted"), sort="weighted", align="end"),
-        Col("expected_close", L("Expected close"), sort="expected_close"),
+        Col("expected_close", L("Expected close"), sort=selectors.by_expected_close),
         Col(
             "slips", L("Slips"), sort="close_date_changes", value="close_date_changes", align="end"
         ),
