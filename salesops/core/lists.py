@@ -61,6 +61,9 @@ class ListSpec:
     default_sort: str = ""
     per_page: int = 50
     export_transform: Callable[[tuple[Any, ...]], tuple[Any, ...]] | None = None
+    # The totals known without reading the rows (from a rollup) for a request and its filter
+    # form (None when the list has none), or None to aggregate the rows.
+    known_totals: Callable[[Any, Any], dict[str, Any] | None] | None = None
 
 
 def _sort(qs: QuerySet, spec: ListSpec, key: str) -> tuple[QuerySet, str]:
@@ -112,10 +115,13 @@ class ListPaginator(Paginator):
         return page
 
 
-def _paginate(request: Any, spec: ListSpec, qs: QuerySet) -> tuple[dict[str, Any], Page]:
+def _paginate(request: Any, spec: ListSpec, qs: QuerySet, form: Any) -> tuple[dict[str, Any], Page]:
     """The totals and the requested page. A "count" total that counts the rows serves as the
-    paginator's count: an exact total and the page need one aggregate query between them."""
-    totals = qs.aggregate(**spec.totals) if spec.totals else {}
+    paginator's count: an exact total and the page need one aggregate query between them (or
+    none, when the totals are known)."""
+    totals = spec.known_totals(request, form) if spec.known_totals else None
+    if totals is None:
+        totals = qs.aggregate(**spec.totals) if spec.totals else {}
     count = totals["count"] if spec.totals.get("count") == Count("pk") else None
     paginator = ListPaginator(qs, spec.per_page, count)
     return totals, paginator.get_page(request.GET.get("page"))
@@ -125,7 +131,7 @@ def list_context(request: Any, spec: ListSpec, qs: QuerySet) -> dict[str, Any]:
     """What a list page shows for the visible queryset `qs` (search, filters, sort, totals, the
     requested page, saved filters), without rendering it."""
     qs, form, sort = filtered(request, spec, qs)
-    totals, page = _paginate(request, spec, qs)
+    totals, page = _paginate(request, spec, qs, form)
     query = request.GET.copy()
     query.pop("page", None)
     return {

@@ -120,6 +120,11 @@ class OpportunityFilter(ActorFilter):
             is_active=True
         )
 
+    def shows_all_open(self) -> bool:
+        """Whether the list shows every visible open deal: the form is not filled in (the
+        list as it opens), or filled in with the default status and nothing else."""
+        return not self.is_bound or (self.is_valid() and not any(self.cleaned_data.values()))
+
     def apply(self, qs: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
         data = self.cleaned_data
         status = data.get("status") or ""

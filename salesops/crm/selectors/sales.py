@@ -36,6 +36,7 @@ from salesops.crm.models import (
     Contract,
     Customer,
     Lead,
+    OpenPipeline,
     Opportunity,
     OpportunityLine,
     Partner,
@@ -227,6 +228,22 @@ LIST_COLUMNS = (
     "stage__name",
     "stage__kind",
 )
+
+
+def open_deal_totals(*, actor: Any) -> dict[str, Any] | None:
+    """All the actor's visible open deals as the deal list totals them (count, amount, weighted
+    sum), from the open-pipeline rollup (crm.OpenPipeline, per owner and stage, its weighted
+    amounts rounded per deal as `weighted_amount` rounds them): at most a few thousand rows
+    where the deals are up to 80,000 for a director at M (~15-20 ms). None when the deals the
+    actor sees are not those of a set of owners (a channel manager also sees partners' deals)."""
+    owned, seen = Opportunity.visibility.owners(actor)
+    if not owned:
+        return None
+    rows = OpenPipeline.objects.filter(stage_id__in=stage_ids(Stage.Kind.OPEN), n__gt=0)
+    if seen is not None:
+        rows = rows.filter(owner_id__in=seen)
+    totals = rows.aggregate(count=Sum("n"), amount=Sum("amount"), weighted_sum=Sum("weighted"))
+    return {**totals, "count": int(totals["count"] or 0)}  # PostgreSQL sums bigints as numeric
 
 
 def opportunity_list_rows(*, actor: Any) -> QuerySet[Opportunity]:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.db.models import Count, Sum
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -49,7 +50,8 @@ def test_the_deal_list_sorts_by_amount_with_exact_totals_counted_once(
     _deal(cast.rep, "Large", "300.00", 50)
     _deal(cast.peer_rep, "Middle", "200.00", 25)
     _deal(cast.outside_rep, "Elsewhere", "999.00", 90)
-    page = _get(client_for, "supervisor", reverse("crm:opportunity_list"), sort="-amount")
+    url = reverse("crm:opportunity_list")
+    page = _get(client_for, "supervisor", url, status="all", sort="-amount")
     rows = list(page.context["page"])
     assert [(o.name, o.owner_name) for o in rows] == [
         ("Large", "Rep"),
@@ -250,3 +252,85 @@ def test_open_deals_by_expected_close_are_sorted_not_read_in_index_order_on_sqli
     assert _close_order(opened.queries) == {(plus, "ASC")}
     assert _close_order(latest_first.queries) == {("", "DESC")}
     assert _close_order(every.queries) == {("", "ASC")}
+
+
+def _deals_totals(actor: Any, **filters: Any) -> dict[str, Any]:
+    """What the deal list's totals are over the deals themselves."""
+    rows = selectors.of_stage_kind(selectors.opportunity_list_rows(actor=actor), "open")
+    return rows.filter(**filters).aggregate(
+        count=Count("pk"), amount=Sum("amount"), weighted_sum=Sum("weighted")
+    )
+
+
+def _read_deals_for_totals(queries: list[str]) -> bool:
+    return any("COUNT(" in q and "crm_opportunity" in q for q in queries)
+
+
+def test_the_list_as_it_opens_totals_the_open_deals_from_the_rollup(
+    cast: Any, client_for: Any
+) -> None:
+    # given open deals of three people, a won one and one that was lost and reopened
+    _deal(cast.rep, "Mine", "100.00", 15)  # weighted 15.00
+    _deal(cast.rep, "Odd", "0.33", 50)  # weighted 0.165, rounded half up per deal: 0.17
+    _deal(cast.peer_rep, "Theirs", "250.00", 30)
+    _deal(cast.outside_rep, "Elsewhere", "999.00", 90)
+    won = make.ready_deal(cast.rep, "Won")
+    services.opportunity_move_stage(actor=cast.rep, opportunity=won, stage=make.stage("won"))
+    back = make.deal(cast.peer_rep, "Back")
+    for stage in ("lost", "lead"):
+        services.opportunity_move_stage(
+            actor=cast.peer_rep, opportunity=back, stage=make.stage(stage), lost_reason="price"
+        )
+    url = reverse("crm:opportunity_list")
+    for who in ("director", "supervisor", "rep"):
+        actor = User.objects.get(username=who)
+        for params in ({}, {"sort": "-amount", "page": "1"}):
+            # when the list opens, or is sorted with no filter
+            page = _get(client_for, who, url, **params)
+            # then its totals are the deals' own, read from the rollup, not from the deals
+            assert page.context["totals"] == _deals_totals(actor), (who, params)
+            assert page.context["page"].paginator.count == page.context["totals"]["count"]
+            assert not _read_deals_for_totals(page.queries), (who, params)
+    director = _get(client_for, "director", url).context["totals"]
+    assert director["count"] == 5  # the reopened deal (no amount) too
+    assert director["weighted_sum"] == Decimal("989.27")  # 15 + 0.17 + 75 + 899.10
+
+
+def test_a_searched_or_filtered_list_totals_its_deals(cast: Any, client_for: Any) -> None:
+    _deal(cast.rep, "Mine", "100.00", 15)
+    _deal(cast.peer_rep, "Theirs", "250.00", 30)
+    url = reverse("crm:opportunity_list")
+    cases = [
+        ({"q": "Mine"}, {"name": "Mine"}),
+        ({"owner": cast.peer_rep.pk}, {"owner": cast.peer_rep}),
+        ({"close_from": "2000-01-01"}, {"expected_close__gte": date(2000, 1, 1)}),
+        ({"owner": "not a person"}, None),  # a bad filter shows every deal, open or not
+    ]
+    for params, filters in cases:
+        page = _get(client_for, "supervisor", url, **params)
+        assert _read_deals_for_totals(page.queries), params
+        if filters is not None:
+            assert page.context["totals"] == _deals_totals(cast.supervisor, **filters), params
+    assert _get(client_for, "supervisor", url, q="Mine").context["totals"]["count"] == 1
+
+
+def test_a_channel_manager_s_open_deals_are_totalled_from_the_deals(
+    cast: Any, client_for: Any
+) -> None:
+    # a channel manager also sees partners' deals, which no owner's rollup row holds
+    made = _partner_records(cast)
+    page = _get(client_for, "channel_manager", reverse("crm:opportunity_list"))
+    assert _read_deals_for_totals(page.queries)
+    assert page.context["totals"]["count"] == 1
+    assert [o.pk for o in page.context["page"]] == [made["deal"].pk]
+
+
+def test_with_no_open_deals_the_totals_are_empty_as_the_deals_give_them(
+    cast: Any, client_for: Any
+) -> None:
+    won = make.ready_deal(cast.rep, "Won")  # leaves a rollup row of zeros behind
+    services.opportunity_move_stage(actor=cast.rep, opportunity=won, stage=make.stage("won"))
+    page = _get(client_for, "rep", reverse("crm:opportunity_list"))
+    assert page.context["totals"] == {"count": 0, "amount": None, "weighted_sum": None}
+    assert page.context["totals"] == _deals_totals(cast.rep)
+    assert list(page.context["page"]) == []

@@ -105,6 +105,15 @@ def stage_list(request: HttpRequest) -> HttpResponse:
 
 # --- opportunities ----------------------------------------------------------------------------
 
+
+def _open_deal_totals(request: HttpRequest, form: Any) -> dict[str, Any] | None:
+    """The deal list's totals from the open-pipeline rollup when it shows all the actor's open
+    deals (no search, no filter): the list as it opens."""
+    if request.GET.get("q", "").strip() or not form.shows_all_open():
+        return None
+    return selectors.open_deal_totals(actor=request.user)
+
+
 OPPORTUNITY_SPEC = ListSpec(
     name="opportunities",
     columns=[
@@ -122,6 +131,7 @@ OPPORTUNITY_SPEC = ListSpec(
     ],
     search=["name", "customer__name", "next_step"],
     totals={"count": Count("pk"), "amount": Sum("amount"), "weighted_sum": Sum("weighted")},
+    known_totals=_open_deal_totals,
     default_sort="expected_close",
 )
 
