@@ -185,6 +185,20 @@ def _open_deals_limit(ctx: Any, role: str) -> Any:
     return _deal_page(where, f"{order}, o.id", [])
 
 
+def _won_deals_limit(ctx: Any, role: str) -> Any:
+    """Every won deal, by expected close (the list filtered to won deals, nothing else). The
+    won stages' ids are read first. On SQLite, for a list of owners, `+o.stage_id` keeps it
+    from seeking the (owner, stage) index, which needs a table lookup per deal: it reads the
+    covering index by owner and close instead (`crm_opp_owner_close_amounts`; a branch's totals
+    at M 61 -> 8 ms). The whole company's come from the covering index by stage and close."""
+    stages = ",".join(map(str, _rows("SELECT id FROM crm_stage WHERE kind = 'won'", [])))
+    visible = _visible(ctx, role, "o.owner_id")
+    by_owner = connection.vendor == "sqlite" and visible != "1 = 1"
+    stage = "+o.stage_id" if by_owner else "o.stage_id"
+    where = f" FROM crm_opportunity o WHERE {stage} IN ({stages}) AND {visible}"
+    return _deal_page(where, "o.expected_close, o.id", [])
+
+
 def _customers_limit(ctx: Any, role: str, text: str) -> Any:
     """Owned, unmerged customers in the actor's scope (the pool is filtered out by default)."""
     where = f" FROM crm_customer WHERE {_visible(ctx, role)} AND owner_id IS NOT NULL"
@@ -305,6 +319,10 @@ harness.register(
     *(_list_op(f"opportunity list: default page, open deals by expected close ({role})",
                harness.LIST, lambda ctx, role=role: _page(_opportunities, ctx, role, {}),
                lambda ctx, role=role: _open_deals_limit(ctx, role))
+      for role in ("manager", "director")),
+    *(_list_op(f"opportunity list: won deals, by expected close ({role})", harness.LIST,
+               lambda ctx, role=role: _page(_opportunities, ctx, role, {"status": "won"}),
+               lambda ctx, role=role: _won_deals_limit(ctx, role))
       for role in ("manager", "director")),
     _search_op("rep"),
     _search_op("director"),

@@ -129,7 +129,7 @@ class OpportunityFilter(ActorFilter):
         data = self.cleaned_data
         status = data.get("status") or ""
         if status != "all" and not data.get("stage"):
-            qs = selectors.of_stage_kind(qs, status or Stage.Kind.OPEN)
+            qs = selectors.of_stage_kind(qs, status or Stage.Kind.OPEN, actor=self.actor)
         if data.get("stage"):
             qs = qs.filter(stage=data["stage"])
         if data.get("owner"):

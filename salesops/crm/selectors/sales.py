@@ -26,6 +26,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce, NullIf, RowNumber
+from django.db.models.lookups import In
 from django.utils import timezone
 
 from salesops.core.money import ZERO, MoneyField
@@ -171,7 +172,9 @@ def opportunities(*, actor: Any) -> QuerySet[Opportunity]:
     )
 
 
-def of_stage_kind(qs: QuerySet[Opportunity], kind: str) -> QuerySet[Opportunity]:
+def of_stage_kind(
+    qs: QuerySet[Opportunity], kind: str, *, actor: Any = None
+) -> QuerySet[Opportunity]:
     """Deals whose stage is of this kind (open, won, lost).
 
     Won and lost deals: by the ids of those stages, read first (a few rows). Given as values,
@@ -191,9 +194,15 @@ def of_stage_kind(qs: QuerySet[Opportunity], kind: str) -> QuerySet[Opportunity]
     SQLite keeps the stage ids: with no statistics on how many deals have no close time, it
     takes `closed_at IS NULL` for one row and reads the deals one by one (totals 14 -> 86 ms).
     Its open deals carry their expected close as an unindexed sort key (`by_expected_close`).
+    Its won or lost deals of an actor who sees a set of owners are filtered by `+stage_id`:
+    SQLite would otherwise seek the index by owner and stage and look up every deal in the
+    table for its amount and close date; it reads the covering index by owner and close
+    instead (`crm_opp_owner_close_amounts`). A branch's won deals at M: 134 -> ~25 ms.
     """
     if kind == Stage.Kind.OPEN and connection.vendor == "postgresql":
         return qs.filter(closed_at__isnull=True)
+    if kind != Stage.Kind.OPEN and connection.vendor == "sqlite" and _sees_owners(actor):
+        return qs.filter(In(Unindexed("stage_id"), stage_ids(kind)))
     qs = qs.filter(stage_id__in=stage_ids(kind))
     if kind == Stage.Kind.OPEN:
         qs = qs.alias(**{_OPEN_CLOSE_KEY: Unindexed("expected_close")})
@@ -201,6 +210,11 @@ def of_stage_kind(qs: QuerySet[Opportunity], kind: str) -> QuerySet[Opportunity]
 
 
 _OPEN_CLOSE_KEY = "open_expected_close"
+
+
+def _sees_owners(actor: Any) -> bool:
+    """Whether the deals the actor sees are those of a list of owners (not everyone's)."""
+    return actor is not None and Opportunity.visibility.owners(actor)[1] is not None
 
 
 def by_expected_close(qs: QuerySet[Opportunity], desc: bool) -> OrderBy:

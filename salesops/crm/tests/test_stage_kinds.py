@@ -15,6 +15,7 @@ from salesops.crm.selectors.stages import of_stage_kind
 from salesops.crm.services import sales as services
 from salesops.crm.tests import test_sales_support as make
 from salesops.crm.tests.test_sales_support import english  # noqa: F401
+from salesops.org.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +81,28 @@ def test_the_deal_list_finds_the_deals_of_a_kind(cast: Any, kind: str) -> None:
     assert "crm_stage" not in str(qs.query)
     by_close = kind == "open" and connection.vendor == "postgresql"
     assert ("closed_at" in str(qs.query).partition(" WHERE ")[2]) == by_close
+
+
+@pytest.mark.parametrize("kind", ["won", "lost"])
+def test_a_teams_closed_deals_are_found_by_an_unindexed_stage_on_sqlite(
+    cast: Any, kind: str
+) -> None:
+    """Won or lost deals of someone who sees a list of owners are filtered by `+stage_id` on
+    SQLite (it then reads the covering index by owner and close): the same deals."""
+    from salesops.crm.selectors.sales import of_stage_kind as list_of_kind
+
+    _deals_moved_to_every_stage(cast.rep)
+    _deals_moved_to_every_stage(cast.outside_rep)
+    for who, owners_only in (("supervisor", True), ("director", False)):
+        actor = User.objects.get(username=who)
+        visible = Opportunity.objects.visible_to(actor)
+        qs = list_of_kind(visible, kind, actor=actor)
+        joined = set(visible.filter(stage__kind=kind).values_list("pk", flat=True))
+        assert set(qs.values_list("pk", flat=True)) == joined and joined, who
+        unindexed = '+"crm_opportunity"."stage_id" IN' in str(qs.query)
+        assert unindexed == (owners_only and connection.vendor == "sqlite"), who
+    director = Opportunity.objects.visible_to(User.objects.get(username="director"))
+    assert director.filter(owner=cast.outside_rep, stage__kind=kind).exists()
 
 
 def test_a_stage_with_deals_cannot_turn_from_open_to_closed_or_back(cast: Any) -> None:
