@@ -247,6 +247,8 @@ def test_open_deals_by_expected_close_are_sorted_not_read_in_index_order_on_sqli
     assert [o.name for o in opened.context["page"]] == ["Open 1", "Open 2", "Open 0"]
     assert [o.name for o in latest_first.context["page"]] == ["Open 0", "Open 2", "Open 1"]
     assert [o.name for o in every.context["page"]] == ["Won", "Open 1", "Open 2", "Open 0"]
+    # the column sorted by a function keeps its sort link in the header, turned the other way
+    assert 'sort=-expected_close" class="table-sort asc"' in opened.content.decode()
     # and only the open deals in ascending order are sorted by `+expected_close` on SQLite
     plus = "+" if connection.vendor == "sqlite" else ""
     assert _close_order(opened.queries) == {(plus, "ASC")}
