@@ -316,7 +316,7 @@ def test_a_searched_or_filtered_list_totals_its_deals(cast: Any, client_for: Any
     assert _get(client_for, "supervisor", url, q="Mine").context["totals"]["count"] == 1
 
 
-def test_a_channel_manager_s_open_deals_are_totalled_from_the_deals(
+def test_a_channel_managers_open_deals_are_totalled_from_the_deals(
     cast: Any, client_for: Any
 ) -> None:
     # a channel manager also sees partners' deals, which no owner's rollup row holds
