@@ -62,7 +62,8 @@ class ListSpec:
     per_page: int = 50
     export_transform: Callable[[tuple[Any, ...]], tuple[Any, ...]] | None = None
     # The totals known without reading the rows (from a rollup) for a request and its filter
-    # form (None when the list has none), or None to aggregate the rows.
+    # form (None when the list has none), or None to aggregate the rows. Not asked when the
+    # search box narrows the rows: no rollup knows what a search finds.
     known_totals: Callable[[Any, Any], dict[str, Any] | None] | None = None
 
 
@@ -80,12 +81,17 @@ def _sort(qs: QuerySet, spec: ListSpec, key: str) -> tuple[QuerySet, str]:
     return qs.order_by(f"-{by}" if desc else by, tie), key
 
 
+def _searched(request: Any) -> str:
+    """The text of the list's search box."""
+    return str(request.GET.get("q", "")).strip()
+
+
 def filtered(request: Any, spec: ListSpec, qs: QuerySet) -> tuple[QuerySet, Any, str]:
     """Apply the search box, the filter form and the sort of the request to a queryset."""
     form = spec.filter_form(request.GET or None) if spec.filter_form else None
     if form is not None and form.is_valid():
         qs = form.apply(qs)  # type: ignore[attr-defined]
-    qs = search(qs, spec.search, request.GET.get("q", "").strip())
+    qs = search(qs, spec.search, _searched(request))
     qs, sort = _sort(qs, spec, request.GET.get("sort", ""))
     return qs, form, sort
 
@@ -119,7 +125,9 @@ def _paginate(request: Any, spec: ListSpec, qs: QuerySet, form: Any) -> tuple[di
     """The totals and the requested page. A "count" total that counts the rows serves as the
     paginator's count: an exact total and the page need one aggregate query between them (or
     none, when the totals are known)."""
-    totals = spec.known_totals(request, form) if spec.known_totals else None
+    totals = None
+    if spec.known_totals is not None and not _searched(request):
+        totals = spec.known_totals(request, form)
     if totals is None:
         totals = qs.aggregate(**spec.totals) if spec.totals else {}
     count = totals["count"] if spec.totals.get("count") == Count("pk") else None

@@ -108,10 +108,8 @@ def stage_list(request: HttpRequest) -> HttpResponse:
 
 def _open_deal_totals(request: HttpRequest, form: Any) -> dict[str, Any] | None:
     """The deal list's totals from the open-pipeline rollup when it shows all the actor's open
-    deals (no search, no filter): the list as it opens."""
-    if request.GET.get("q", "").strip() or not form.shows_all_open():
-        return None
-    return selectors.open_deal_totals(actor=request.user)
+    deals (no filter; core.lists asks only when nothing is searched): the list as it opens."""
+    return selectors.open_deal_totals(actor=request.user) if form.shows_all_open() else None
 
 
 OPPORTUNITY_SPEC = ListSpec(
