@@ -44,8 +44,8 @@ def test_generator_loads_the_scale_and_every_answer_equals_its_limit() -> None:
     # the tables kept by triggers hold the loaded rows (a PostgreSQL load skips the triggers
     # and rebuilds them): every deal with a history in stages that have a bit has its stages
     # (a database flushed and reseeded many times numbers its stages past the bits: none),
-    # deals, open deals, cohorts, finished stays, lost reasons and done activities are summed
-    # in full, every customer who won has a first win
+    # deals, open deals, all deals by stage, cohorts, finished stays, lost reasons and done
+    # activities are summed in full, every customer who won has a first win
     assert _count("crm_stagesreached") == _scalar(
         "SELECT COUNT(DISTINCT opportunity_id) FROM crm_stagehistory WHERE stage_id <= 62"
     )
@@ -59,6 +59,9 @@ def test_generator_loads_the_scale_and_every_answer_equals_its_limit() -> None:
     )
     assert _scalar("SELECT COALESCE(SUM(n), 0) FROM crm_openpipeline") == _scalar(
         "SELECT COUNT(*) FROM crm_opportunity WHERE closed_at IS NULL"
+    )
+    assert _scalar("SELECT SUM(amount) FROM crm_stagetotal") == _scalar(
+        "SELECT SUM(amount) FROM crm_opportunity"
     )
     # (none when the reseeded database numbers its stages past the bits, as for stages reached)
     assert _scalar("SELECT COALESCE(SUM(n), 0) FROM crm_dealcohort") == _scalar(

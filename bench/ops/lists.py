@@ -185,17 +185,20 @@ def _open_deals_limit(ctx: Any, role: str) -> Any:
     return _deal_page(where, f"{order}, o.id", [])
 
 
-def _won_deals_limit(ctx: Any, role: str) -> Any:
-    """Every won deal, by expected close (the list filtered to won deals, nothing else). The
-    won stages' ids are read first. On SQLite, for a list of owners, `+o.stage_id` keeps it
-    from seeking the (owner, stage) index, which needs a table lookup per deal: it reads the
-    covering index by owner and close instead (`crm_opp_owner_close_amounts`; a branch's totals
-    at M 61 -> 8 ms). The whole company's come from the covering index by stage and close."""
-    stages = ",".join(map(str, _rows("SELECT id FROM crm_stage WHERE kind = 'won'", [])))
+def _status_deals_limit(ctx: Any, role: str, kind: str) -> Any:
+    """Every deal of a stage kind ("all": of every stage), by expected close (the list filtered
+    by status, nothing else). The stages' ids are read first. On SQLite, for a list of owners,
+    `+o.stage_id` keeps it from seeking the (owner, stage) index, which needs a table lookup
+    per deal: it reads the covering index by owner and close instead
+    (`crm_opp_owner_close_amounts`; a branch's won totals at M 61 -> 8 ms). The whole
+    company's come from the covering index by stage and close."""
     visible = _visible(ctx, role, "o.owner_id")
-    by_owner = connection.vendor == "sqlite" and visible != "1 = 1"
-    stage = "+o.stage_id" if by_owner else "o.stage_id"
-    where = f" FROM crm_opportunity o WHERE {stage} IN ({stages}) AND {visible}"
+    where = f" FROM crm_opportunity o WHERE {visible}"
+    if kind != "all":
+        stages = _rows("SELECT id FROM crm_stage WHERE kind = %s", [kind])
+        by_owner = connection.vendor == "sqlite" and visible != "1 = 1"
+        stage = "+o.stage_id" if by_owner else "o.stage_id"
+        where += f" AND {stage} IN ({','.join(map(str, stages))})"
     return _deal_page(where, "o.expected_close, o.id", [])
 
 
@@ -320,9 +323,10 @@ harness.register(
                harness.LIST, lambda ctx, role=role: _page(_opportunities, ctx, role, {}),
                lambda ctx, role=role: _open_deals_limit(ctx, role))
       for role in ("manager", "director")),
-    *(_list_op(f"opportunity list: won deals, by expected close ({role})", harness.LIST,
-               lambda ctx, role=role: _page(_opportunities, ctx, role, {"status": "won"}),
-               lambda ctx, role=role: _won_deals_limit(ctx, role))
+    *(_list_op(f"opportunity list: {label}, by expected close ({role})", harness.LIST,
+               lambda ctx, role=role, kind=kind: _page(_opportunities, ctx, role, {"status": kind}),
+               lambda ctx, role=role, kind=kind: _status_deals_limit(ctx, role, kind))
+      for kind, label in (("won", "won deals"), ("all", "open, won and lost deals"))
       for role in ("manager", "director")),
     _search_op("rep"),
     _search_op("director"),

@@ -9,7 +9,8 @@ A view builds a `ListSpec` and calls `list_response`:
     return list_response(request, spec, Customer.objects.visible_to(request.user),
                          "crm/accounts/customer_list.html", partial="results")
 
-The filter form is a Django form with an `apply(qs)` method. Export (`?export=csv|xlsx`) writes
+The filter form is a Django form with an `apply(qs)` method that reads its cleaned data with
+`.get` (a field with a bad value is left out of it). Export (`?export=csv|xlsx`) writes
 the same filtered, sorted rows using each column's `value` (a field path read with
 values_list, so export is one query too). `list_context` is the page's data without the
 rendering (what the benchmarks time).
@@ -67,6 +68,14 @@ class ListSpec:
     known_totals: Callable[[Any, Any], dict[str, Any] | None] | None = None
 
 
+class AlwaysBound(forms.Form):
+    """A list filter that applies its defaults on a first visit too (no query string): the
+    customer lists show owned records unless the pool is asked for, the deal list open deals."""
+
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__({} if data is None else data, *args, **kwargs)
+
+
 def _sort(qs: QuerySet, spec: ListSpec, key: str) -> tuple[QuerySet, str]:
     allowed = {c.key: c.sort for c in spec.columns if c.sort}
     if key.lstrip("-") not in allowed:
@@ -89,7 +98,10 @@ def _searched(request: Any) -> str:
 def filtered(request: Any, spec: ListSpec, qs: QuerySet) -> tuple[QuerySet, Any, str]:
     """Apply the search box, the filter form and the sort of the request to a queryset."""
     form = spec.filter_form(request.GET or None) if spec.filter_form else None
-    if form is not None and form.is_valid():
+    if form is not None and form.is_bound:
+        # A field with a bad value (a saved filter's owner who left, say) shows its error and
+        # filters nothing; the other fields still filter, from their cleaned data.
+        form.is_valid()
         qs = form.apply(qs)  # type: ignore[attr-defined]
     qs = search(qs, spec.search, _searched(request))
     qs, sort = _sort(qs, spec, request.GET.get("sort", ""))

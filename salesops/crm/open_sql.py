@@ -1,22 +1,39 @@
-"""The SQL that keeps crm.OpenPipeline: triggers and the full rebuild.
+"""The SQL that keeps crm.OpenPipeline and crm.StageTotal: triggers and the full rebuild.
 
-Each deal without a close date is one fact for its owner and stage: 1, its amount and its
-weighted amount ((amount in cents × probability + 50) / 100 in integers, as
-`crm.selectors.sales.weighted_amount` computes it). A write adds the facts of the new rows and
-subtracts those of the old ones: PostgreSQL per statement from its transition tables
-(`rollup_sql.pg_triggers`), SQLite per row. Readers keep only the stages of kind "open".
+Each deal of a rollup is one fact for its owner and stage: 1, its amount and its weighted
+amount ((amount in cents × probability + 50) / 100 in integers, as
+`crm.selectors.sales.weighted_amount` computes it). OpenPipeline holds the deals without a
+close date (readers keep only the stages of kind "open"); StageTotal every deal, open or
+closed (the deal list's totals for a status or a stage). A write adds the facts of the new
+rows and subtracts those of the old ones: PostgreSQL per statement from its transition tables
+(`rollup_sql.pg_triggers`), SQLite per row.
 
-Migrations import this module (crm 0014), so keep what it produces stable.
+Migrations import this module (crm 0014, 0022), so keep what it produces stable.
 """
 
 # ruff: noqa: S608 -- the SQL is built from this module's constants only
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from salesops.crm.rollup_sql import pg_triggers, sqlite_triggers
 
 DEAL = "owner_id, stage_id, amount, probability, closed_at"
 WEIGHTED = "({row}.amount * {row}.probability + 50) / 100"
 ADDED = "n = {t}.n + excluded.n, amount = {t}.amount + excluded.amount, weighted = {t}.weighted + excluded.weighted"  # noqa: E501
+ONE = "(SELECT 1)"  # a row's facts in a trigger: selected from one row
+
+
+@dataclass(frozen=True)
+class KeptSQL:
+    """A rollup's statements, as every module listed in crm.services.rollups.KEPT has them."""
+
+    POSTGRESQL: list[str]
+    POSTGRESQL_DROP: list[str]
+    PG_REBUILD: list[str]
+    SQLITE: list[str]
+    SQLITE_DROP: list[str]
+    SQLITE_REBUILD: list[str]
 
 
 def _facts(row: str, sign: str) -> str:
@@ -26,40 +43,52 @@ def _facts(row: str, sign: str) -> str:
     )
 
 
-def _pg_upsert(rows: str) -> str:
-    return (
-        f"WITH d AS ({rows}) INSERT INTO crm_openpipeline AS r"
-        f" (owner_id, stage_id, n, amount, weighted) {_facts('d', 'd.sign')}"
-        " FROM d WHERE d.closed_at IS NULL GROUP BY 1, 2"
-        " HAVING SUM(d.sign) <> 0 OR SUM(d.sign * d.amount) <> 0"
-        f" OR SUM(d.sign * {WEIGHTED.format(row='d')}) <> 0 ORDER BY 1, 2"
-        f" ON CONFLICT (owner_id, stage_id) DO UPDATE SET {ADDED.format(t='r')}"
+def per_owner_and_stage(name: str, table: str, kept: str) -> KeptSQL:
+    """The statements that keep `table` (owner_id, stage_id, n, amount, weighted) from the
+    deals for which `kept` holds (`{row}`: the deal), its triggers called `name`."""
+
+    def pg_upsert(rows: str) -> str:
+        return (
+            f"WITH d AS ({rows}) INSERT INTO {table} AS r"
+            f" (owner_id, stage_id, n, amount, weighted) {_facts('d', 'd.sign')}"
+            f" FROM d WHERE {kept.format(row='d')} GROUP BY 1, 2"
+            " HAVING SUM(d.sign) <> 0 OR SUM(d.sign * d.amount) <> 0"
+            f" OR SUM(d.sign * {WEIGHTED.format(row='d')}) <> 0 ORDER BY 1, 2"
+            f" ON CONFLICT (owner_id, stage_id) DO UPDATE SET {ADDED.format(t='r')}"
+        )
+
+    def sqlite_upsert(row: str, sign: int, source: str) -> str:
+        return (
+            f"INSERT INTO {table} (owner_id, stage_id, n, amount, weighted)"
+            f" {_facts(row, str(sign))} FROM {source} WHERE {kept.format(row=row)} GROUP BY 1, 2"
+            f" ON CONFLICT (owner_id, stage_id) DO UPDATE SET {ADDED.format(t=table)}"
+        )
+
+    pg, pg_drop = pg_triggers(name, "crm_opportunity", pg_upsert, DEAL)
+    lite, lite_drop = sqlite_triggers(
+        name, "crm_opportunity", DEAL, lambda row, sign: sqlite_upsert(row, sign, ONE), kept
+    )
+    return KeptSQL(
+        POSTGRESQL=pg,
+        POSTGRESQL_DROP=pg_drop,
+        PG_REBUILD=[
+            f"DELETE FROM {table}",
+            pg_upsert(f"SELECT {DEAL}, 1 AS sign FROM crm_opportunity"),
+            f"ANALYZE {table}",
+        ],
+        SQLITE=lite,
+        SQLITE_DROP=lite_drop,
+        SQLITE_REBUILD=[
+            f"DELETE FROM {table}",
+            sqlite_upsert("d", 1, "crm_opportunity d"),
+            f"ANALYZE {table}",
+        ],
     )
 
 
-POSTGRESQL, POSTGRESQL_DROP = pg_triggers("crm_open_pipeline", "crm_opportunity", _pg_upsert, DEAL)
-PG_REBUILD = [
-    "DELETE FROM crm_openpipeline",
-    _pg_upsert(f"SELECT {DEAL}, 1 AS sign FROM crm_opportunity"),
-    "ANALYZE crm_openpipeline",
-]
+OPEN = per_owner_and_stage("crm_open_pipeline", "crm_openpipeline", "{row}.closed_at IS NULL")
+STAGE_TOTAL = per_owner_and_stage("crm_stage_total", "crm_stagetotal", "{row}.owner_id IS NOT NULL")
 
-
-def _sqlite_upsert(row: str, sign: int, source: str) -> str:
-    return (
-        f"INSERT INTO crm_openpipeline (owner_id, stage_id, n, amount, weighted)"
-        f" {_facts(row, str(sign))} FROM {source} WHERE {row}.closed_at IS NULL GROUP BY 1, 2"
-        f" ON CONFLICT (owner_id, stage_id) DO UPDATE SET {ADDED.format(t='crm_openpipeline')}"
-    )
-
-
-ONE = "(SELECT 1)"  # a row's facts in a trigger: selected from one row
-SQLITE, SQLITE_DROP = sqlite_triggers(
-    "crm_open_pipeline", "crm_opportunity", DEAL,
-    lambda row, sign: _sqlite_upsert(row, sign, ONE), "{row}.closed_at IS NULL",
-)  # fmt: skip
-SQLITE_REBUILD = [
-    "DELETE FROM crm_openpipeline",
-    _sqlite_upsert("d", 1, "crm_opportunity d"),
-    "ANALYZE crm_openpipeline",
-]
+# crm 0014 reads these names
+POSTGRESQL, POSTGRESQL_DROP, PG_REBUILD = OPEN.POSTGRESQL, OPEN.POSTGRESQL_DROP, OPEN.PG_REBUILD
+SQLITE, SQLITE_DROP, SQLITE_REBUILD = OPEN.SQLITE, OPEN.SQLITE_DROP, OPEN.SQLITE_REBUILD

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from salesops.core.imports import MODES
+from salesops.core.lists import AlwaysBound
 from salesops.core.widgets import DateInput
 from salesops.crm.forms.widgets import CustomerPicker
 from salesops.crm.models import Contact, CrmSettings, Customer, Lead, Partner, TierStandard
@@ -217,14 +218,6 @@ class ImportConfirmForm(forms.Form):
 # --- list filters (built per request: the owner choices depend on who is looking) -----------
 
 POOL_CHOICES = [("", _("Owned")), ("all", _("Owned + pool")), ("yes", _("Pool only"))]
-
-
-class AlwaysBound(forms.Form):
-    """A list filter that applies its defaults on a first visit too (no query string): the
-    lists show owned records unless the pool is asked for."""
-
-    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
-        super().__init__({} if data is None else data, *args, **kwargs)
 
 
 def _pool(qs: QuerySet[Any], choice: str) -> QuerySet[Any]:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesops.core.imports import MODES
+from salesops.core.lists import AlwaysBound
 from salesops.core.widgets import DateInput, DateTimeInput
 from salesops.crm.forms.widgets import CustomerPicker, LeadPicker
 from salesops.crm.models import (
@@ -84,7 +85,13 @@ class ActorFilter(forms.Form):
 # --- opportunities ----------------------------------------------------------------------------
 
 
-class OpportunityFilter(ActorFilter):
+# The deal list's filters that a rollup of the deals per owner and stage cannot answer
+ROLLED_UP_NOT = ("product_line", "tier", "close_from", "close_to")
+
+
+class OpportunityFilter(AlwaysBound, ActorFilter):
+    """The deal list's filters: open deals when the list opens."""
+
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
@@ -120,10 +127,20 @@ class OpportunityFilter(ActorFilter):
             is_active=True
         )
 
-    def shows_all_open(self) -> bool:
-        """Whether the list shows every visible open deal: the form is not filled in (the
-        list as it opens), or filled in with the default status and nothing else."""
-        return not self.is_bound or (self.is_valid() and not any(self.cleaned_data.values()))
+    def rolled_up(self) -> tuple[list[int] | None, User | None] | None:
+        """The stages (ids; None for all) and the owner (or None) of the deals the list shows
+        when no other filter narrows them: the list as it opens, or filtered by status, stage
+        or owner only, which a rollup per owner and stage answers. None when another filter
+        narrows them, or a field has a bad value."""
+        if not self.is_valid() or any(self.cleaned_data[k] for k in ROLLED_UP_NOT):
+            return None
+        data = self.cleaned_data
+        status = data["status"] or Stage.Kind.OPEN
+        if data["stage"]:
+            stages: list[int] | None = [data["stage"].pk]
+        else:
+            stages = None if status == "all" else selectors.stage_ids(status)
+        return stages, data["owner"]
 
     def apply(self, qs: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
         data = self.cleaned_data

@@ -27,6 +27,7 @@ from salesops.crm.models.rollups import (
     OpenPipeline,
     ReasonMonth,
     RollupState,
+    StageTotal,
     StayMonth,
 )
 
@@ -55,6 +56,7 @@ __all__ = [
     "RollupState",
     "Stage",
     "StageHistory",
+    "StageTotal",
     "StagesReached",
     "StayMonth",
     "TierStandard",

@@ -165,16 +165,27 @@ class ReasonMonth(OwnerRollup):
         return f"{self.owner_id} {self.month:%Y-%m} {self.stage_id} {self.reason}: {self.n}"
 
 
-class OpenPipeline(OwnerRollup):
-    """One owner's deals not yet closed in one stage, as they stand now: their count, amount
-    and weighted amount (each deal's amount × probability, rounded to the cent as
-    `crm.selectors.sales.weighted_amount` rounds it). Kept by triggers on the deals (crm
-    migration 0014), never written from Python; a row whose deals all moved away holds zeros."""
+class StageRollup(OwnerRollup):
+    """One owner's deals in one stage: their count, amount and weighted amount (each deal's
+    amount × probability, rounded to the cent as `crm.selectors.sales.weighted_amount` rounds
+    it). Kept by triggers on the deals (salesops/crm/open_sql.py), never written from Python; a
+    row whose deals all moved away holds zeros."""
 
     stage_id = models.IntegerField(_("stage"))
     n = models.BigIntegerField(default=0)
     amount = MoneyField(_("amount"), default=0)
     weighted = MoneyField(_("weighted amount"), default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.stage_id}: {self.n}"
+
+
+class OpenPipeline(StageRollup):
+    """The deals not yet closed (no close date), as they stand now (crm migration 0014): the
+    forecast and the funnel's open pipeline read the rows of the open stages."""
 
     class Meta:
         constraints = [
@@ -183,8 +194,17 @@ class OpenPipeline(OwnerRollup):
         verbose_name = _("open deals of a stage")
         verbose_name_plural = _("open deals of a stage")
 
-    def __str__(self) -> str:
-        return f"{self.owner_id} {self.stage_id}: {self.n}"
+
+class StageTotal(StageRollup):
+    """Every deal, open or closed, as it stands now (crm migration 0022): the deal list's
+    totals for a status, a stage or an owner read the rows of the stages it shows."""
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "stage_id"], name="crm_stagetotal_key")
+        ]
+        verbose_name = _("deals of a stage")
+        verbose_name_plural = _("deals of a stage")
 
 
 class RollupState(models.Model):

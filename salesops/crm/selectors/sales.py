@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -37,13 +38,13 @@ from salesops.crm.models import (
     Contract,
     Customer,
     Lead,
-    OpenPipeline,
     Opportunity,
     OpportunityLine,
     Partner,
     Product,
     Stage,
     StageHistory,
+    StageTotal,
 )
 from salesops.crm.selectors.stages import stage_ids
 from salesops.org.models import OrgUnit, User
@@ -245,18 +246,25 @@ LIST_COLUMNS = (
 )
 
 
-def open_deal_totals(*, actor: Any) -> dict[str, Any] | None:
-    """All the actor's visible open deals as the deal list totals them (count, amount, weighted
-    sum), from the open-pipeline rollup (crm.OpenPipeline, per owner and stage, its weighted
-    amounts rounded per deal as `weighted_amount` rounds them): at most a few thousand rows
-    where the deals are up to 80,000 for a director at M (~15-20 ms). None when the deals the
-    actor sees are not those of a set of owners (a channel manager also sees partners' deals)."""
+def deal_totals(
+    *, actor: Any, stages: Iterable[int] | None, owner: Any = None
+) -> dict[str, Any] | None:
+    """The actor's visible deals in `stages` (ids; None for every stage), of one `owner` if
+    given, as the deal list totals them (count, amount, weighted sum): from the rollup of every
+    deal per owner and stage (crm.StageTotal, its weighted amounts rounded per deal as
+    `weighted_amount` rounds them), at most a few thousand rows where the deals are up to a
+    million for a director at M. None when the deals the actor sees are not those of a set of
+    owners (a channel manager also sees partners' deals)."""
     owned, seen = Opportunity.visibility.owners(actor)
     if not owned:
         return None
-    rows = OpenPipeline.objects.filter(stage_id__in=stage_ids(Stage.Kind.OPEN), n__gt=0)
+    rows = StageTotal.objects.filter(n__gt=0)
+    if stages is not None:
+        rows = rows.filter(stage_id__in=list(stages))
     if seen is not None:
         rows = rows.filter(owner_id__in=seen)
+    if owner is not None:
+        rows = rows.filter(owner_id=owner.pk)
     totals = rows.aggregate(count=Sum("n"), amount=Sum("amount"), weighted_sum=Sum("weighted"))
     return {**totals, "count": int(totals["count"] or 0)}  # PostgreSQL sums bigints as numeric
 

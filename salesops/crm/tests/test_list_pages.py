@@ -46,12 +46,14 @@ def _deal(owner: Any, name: str, amount: str, probability: int, **extra: Any) ->
 def test_the_deal_list_sorts_by_amount_with_exact_totals_counted_once(
     cast: Any, client_for: Any
 ) -> None:
-    _deal(cast.rep, "Small", "100.00", 10)
-    _deal(cast.rep, "Large", "300.00", 50)
-    _deal(cast.peer_rep, "Middle", "200.00", 25)
-    _deal(cast.outside_rep, "Elsewhere", "999.00", 90)
+    closing = {"expected_close": date(2027, 1, 1)}
+    _deal(cast.rep, "Small", "100.00", 10, **closing)
+    _deal(cast.rep, "Large", "300.00", 50, **closing)
+    _deal(cast.peer_rep, "Middle", "200.00", 25, **closing)
+    _deal(cast.outside_rep, "Elsewhere", "999.00", 90, **closing)
     url = reverse("crm:opportunity_list")
-    page = _get(client_for, "supervisor", url, status="all", sort="-amount")
+    # a filter no rollup answers: the totals are counted from the deals, with the row count
+    page = _get(client_for, "supervisor", url, close_from="2027-01-01", sort="-amount")
     rows = list(page.context["page"])
     assert [(o.name, o.owner_name) for o in rows] == [
         ("Large", "Rep"),
@@ -256,9 +258,12 @@ def test_open_deals_by_expected_close_are_sorted_not_read_in_index_order_on_sqli
     assert _close_order(every.queries) == {("", "ASC")}
 
 
-def _deals_totals(actor: Any, **filters: Any) -> dict[str, Any]:
-    """What the deal list's totals are over the deals themselves."""
-    rows = selectors.of_stage_kind(selectors.opportunity_list_rows(actor=actor), "open")
+def _deals_totals(actor: Any, kind: str | None = "open", **filters: Any) -> dict[str, Any]:
+    """What the deal list's totals are over the deals themselves: those of a stage kind (None
+    for all), filtered."""
+    rows = selectors.opportunity_list_rows(actor=actor)
+    if kind is not None:
+        rows = selectors.of_stage_kind(rows, kind)
     return rows.filter(**filters).aggregate(
         count=Count("pk"), amount=Sum("amount"), weighted_sum=Sum("weighted")
     )
@@ -268,52 +273,92 @@ def _read_deals_for_totals(queries: list[str]) -> bool:
     return any("COUNT(" in q and "crm_opportunity" in q for q in queries)
 
 
-def test_the_list_as_it_opens_totals_the_open_deals_from_the_rollup(
+def _closed(deal: Opportunity, owner: Any, stage: str) -> None:
+    services.opportunity_move_stage(
+        actor=owner, opportunity=deal, stage=make.stage(stage), lost_reason="price"
+    )
+
+
+def test_a_list_narrowed_by_status_stage_or_owner_only_totals_its_deals_from_the_rollup(
     cast: Any, client_for: Any
 ) -> None:
-    # given open deals of three people, a won one and one that was lost and reopened
+    # given open deals of three people, won and lost ones, and one that was lost and reopened
     _deal(cast.rep, "Mine", "100.00", 15)  # weighted 15.00
     _deal(cast.rep, "Odd", "0.33", 50)  # weighted 0.165, rounded half up per deal: 0.17
     _deal(cast.peer_rep, "Theirs", "250.00", 30)
     _deal(cast.outside_rep, "Elsewhere", "999.00", 90)
-    won = make.ready_deal(cast.rep, "Won")
-    services.opportunity_move_stage(actor=cast.rep, opportunity=won, stage=make.stage("won"))
+    _closed(make.ready_deal(cast.rep, "Won"), cast.rep, "won")
+    _closed(make.ready_deal(cast.peer_rep, "Their win"), cast.peer_rep, "won")
+    _closed(_deal(cast.rep, "Gone", "40.00", 20), cast.rep, "lost")
     back = make.deal(cast.peer_rep, "Back")
     for stage in ("lost", "lead"):
-        services.opportunity_move_stage(
-            actor=cast.peer_rep, opportunity=back, stage=make.stage(stage), lost_reason="price"
-        )
+        _closed(back, cast.peer_rep, stage)
+    need = make.stage("need").pk
+    cases = [  # the list's parameters, and the deals it shows
+        ({}, ("open", {})),
+        ({"sort": "-amount", "page": "1"}, ("open", {})),
+        ({"status": "won"}, ("won", {})),
+        ({"status": "lost", "sort": "name"}, ("lost", {})),
+        ({"status": "all"}, (None, {})),
+        ({"stage": need}, (None, {"stage_id": need})),
+        ({"owner": cast.rep.pk}, ("open", {"owner": cast.rep})),
+        ({"owner": cast.rep.pk, "status": "won"}, ("won", {"owner": cast.rep})),
+        ({"owner": cast.rep.pk, "stage": need}, (None, {"owner": cast.rep, "stage_id": need})),
+    ]
     url = reverse("crm:opportunity_list")
     for who in ("director", "supervisor", "rep"):
         actor = User.objects.get(username=who)
-        for params in ({}, {"sort": "-amount", "page": "1"}):
-            # when the list opens, or is sorted with no filter
+        for params, (kind, filters) in cases:
+            # when the list is narrowed by those filters only
             page = _get(client_for, who, url, **params)
             # then its totals are the deals' own, read from the rollup, not from the deals
-            assert page.context["totals"] == _deals_totals(actor), (who, params)
-            assert page.context["page"].paginator.count == page.context["totals"]["count"]
+            expected = _deals_totals(actor, kind, **filters)
+            assert page.context["totals"] == expected, (who, params)
+            assert page.context["page"].paginator.count == expected["count"], (who, params)
             assert not _read_deals_for_totals(page.queries), (who, params)
     director = _get(client_for, "director", url).context["totals"]
     assert director["count"] == 5  # the reopened deal (no amount) too
     assert director["weighted_sum"] == Decimal("989.27")  # 15 + 0.17 + 75 + 899.10
+    won = _get(client_for, "supervisor", url, status="won").context["totals"]
+    assert won == {"count": 2, "amount": Decimal("2000.00"), "weighted_sum": Decimal("2000.00")}
 
 
 def test_a_searched_or_filtered_list_totals_its_deals(cast: Any, client_for: Any) -> None:
     _deal(cast.rep, "Mine", "100.00", 15)
     _deal(cast.peer_rep, "Theirs", "250.00", 30)
-    url = reverse("crm:opportunity_list")
+    url, peer = reverse("crm:opportunity_list"), cast.peer_rep.pk
     cases = [
         ({"q": "Mine"}, {"name": "Mine"}),
-        ({"owner": cast.peer_rep.pk}, {"owner": cast.peer_rep}),
         ({"close_from": "2000-01-01"}, {"expected_close__gte": date(2000, 1, 1)}),
-        ({"owner": "not a person"}, None),  # a bad filter shows every deal, open or not
+        ({"owner": peer, "tier": "general"}, {"owner": peer, "customer__tier": "general"}),
+        # a bad value is left out, with its error; the open deals are still shown
+        ({"owner": "not a person"}, {}),
     ]
     for params, filters in cases:
         page = _get(client_for, "supervisor", url, **params)
         assert _read_deals_for_totals(page.queries), params
-        if filters is not None:
-            assert page.context["totals"] == _deals_totals(cast.supervisor, **filters), params
+        assert page.context["totals"] == _deals_totals(cast.supervisor, **filters), params
     assert _get(client_for, "supervisor", url, q="Mine").context["totals"]["count"] == 1
+
+
+def test_a_bad_filter_value_shows_its_error_and_the_other_filters_still_apply(
+    cast: Any, client_for: Any
+) -> None:
+    # given an open and a won deal of the rep's
+    mine = _deal(cast.rep, "Mine", "100.00", 15)
+    _closed(make.ready_deal(cast.rep, "Won"), cast.rep, "won")
+    url = reverse("crm:opportunity_list")
+    # when a saved filter names an owner the supervisor may not pick, and another a bad date
+    for bad in ({"owner": cast.outside_rep.pk}, {"close_to": "2027-02-30"}):
+        page = _get(client_for, "supervisor", url, **bad)
+        # then the field shows its error and the list its open deals, not every deal
+        assert [o.pk for o in page.context["page"]] == [mine.pk], bad
+        html = page.content.decode()
+        label = "Owner" if "owner" in bad else "Expected close until"
+        assert f'data-testid="filter-error">{label}:' in html, bad
+        assert "is-invalid" in html
+    won = _get(client_for, "supervisor", url, status="won", owner="x")
+    assert [o.name for o in won.context["page"]] == ["Won"]
 
 
 def test_a_channel_managers_open_deals_are_totalled_from_the_deals(

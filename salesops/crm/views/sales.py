@@ -106,10 +106,15 @@ def stage_list(request: HttpRequest) -> HttpResponse:
 # --- opportunities ----------------------------------------------------------------------------
 
 
-def _open_deal_totals(request: HttpRequest, form: Any) -> dict[str, Any] | None:
-    """The deal list's totals from the open-pipeline rollup when it shows all the actor's open
-    deals (no filter; core.lists asks only when nothing is searched): the list as it opens."""
-    return selectors.open_deal_totals(actor=request.user) if form.shows_all_open() else None
+def _rolled_up_totals(request: HttpRequest, form: Any) -> dict[str, Any] | None:
+    """The deal list's totals from the rollup of the deals per owner and stage when at most
+    the status, stage and owner filters narrow it (core.lists asks only when nothing is
+    searched): the list as it opens, a team's won or lost deals, one person's, one stage's."""
+    shown = form.rolled_up()
+    if shown is None:
+        return None
+    stages, owner = shown
+    return selectors.deal_totals(actor=request.user, stages=stages, owner=owner)
 
 
 OPPORTUNITY_SPEC = ListSpec(
@@ -129,18 +134,16 @@ OPPORTUNITY_SPEC = ListSpec(
     ],
     search=["name", "customer__name", "next_step"],
     totals={"count": Count("pk"), "amount": Sum("amount"), "weighted_sum": Sum("weighted")},
-    known_totals=_open_deal_totals,
+    known_totals=_rolled_up_totals,
     default_sort="expected_close",
 )
 
 
 def opportunity_list_source(request: HttpRequest) -> tuple[ListSpec, QuerySet[Opportunity]]:
-    """The deal list's spec (filters bound to the actor) and rows (open deals by default)."""
+    """The deal list's spec (filters bound to the actor) and visible rows (the filters' default
+    status keeps the open deals)."""
     spec = replace(OPPORTUNITY_SPEC, filter_form=forms.OpportunityFilter.for_actor(request.user))
-    qs = selectors.opportunity_list_rows(actor=request.user)
-    if not request.GET:  # the filter form's default: open deals
-        qs = selectors.of_stage_kind(qs, Stage.Kind.OPEN)
-    return spec, qs
+    return spec, selectors.opportunity_list_rows(actor=request.user)
 
 
 def opportunity_list(request: HttpRequest) -> HttpResponse:
