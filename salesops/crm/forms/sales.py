@@ -85,8 +85,9 @@ class ActorFilter(forms.Form):
 # --- opportunities ----------------------------------------------------------------------------
 
 
-# The deal list's filters that a rollup of the deals per owner and stage cannot answer
-ROLLED_UP_NOT = ("product_line", "tier", "close_from", "close_to")
+# The deal list's filters that a rollup of the deals per owner and stage answers; any other
+# filter (a new one too) sends the totals back to the deals
+ROLLED_UP = frozenset({"status", "stage", "owner"})
 
 
 class OpportunityFilter(AlwaysBound, ActorFilter):
@@ -132,23 +133,30 @@ class OpportunityFilter(AlwaysBound, ActorFilter):
         when no other filter narrows them: the list as it opens, or filtered by status, stage
         or owner only, which a rollup per owner and stage answers. None when another filter
         narrows them, or a field has a bad value."""
-        if not self.is_valid() or any(self.cleaned_data[k] for k in ROLLED_UP_NOT):
+        if not self.is_valid():
             return None
-        data = self.cleaned_data
-        status = data["status"] or Stage.Kind.OPEN
-        if data["stage"]:
-            stages: list[int] | None = [data["stage"].pk]
-        else:
-            stages = None if status == "all" else selectors.stage_ids(status)
-        return stages, data["owner"]
+        if any(value for name, value in self.cleaned_data.items() if name not in ROLLED_UP):
+            return None
+        stage, kind = self._stages()
+        if stage is not None:
+            return [stage.pk], self.cleaned_data["owner"]
+        return (None if kind is None else selectors.stage_ids(kind)), self.cleaned_data["owner"]
+
+    def _stages(self) -> tuple[Stage | None, str | None]:
+        """The stage picked, else the kind of the stages shown (open by default; None for
+        every stage): a picked stage overrides the status."""
+        stage, status = self.cleaned_data.get("stage"), self.cleaned_data.get("status") or ""
+        if stage:
+            return stage, None
+        return None, (None if status == "all" else status or Stage.Kind.OPEN)
 
     def apply(self, qs: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
         data = self.cleaned_data
-        status = data.get("status") or ""
-        if status != "all" and not data.get("stage"):
-            qs = selectors.of_stage_kind(qs, status or Stage.Kind.OPEN, actor=self.actor)
-        if data.get("stage"):
-            qs = qs.filter(stage=data["stage"])
+        stage, kind = self._stages()
+        if kind is not None:
+            qs = selectors.of_stage_kind(qs, kind, actor=self.actor)
+        if stage is not None:
+            qs = qs.filter(stage=stage)
         if data.get("owner"):
             qs = qs.filter(owner=data["owner"])
         if data.get("product_line"):
