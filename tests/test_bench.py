@@ -63,6 +63,9 @@ def test_generator_loads_the_scale_and_every_answer_equals_its_limit() -> None:
     assert _scalar("SELECT SUM(amount) FROM crm_stagetotal") == _scalar(
         "SELECT SUM(amount) FROM crm_opportunity"
     )
+    assert _scalar("SELECT SUM(amount) FROM crm_closemonthtotal") == _scalar(
+        "SELECT SUM(amount) FROM crm_opportunity WHERE expected_close IS NOT NULL"
+    )
     # (none when the reseeded database numbers its stages past the bits, as for stages reached)
     assert _scalar("SELECT COALESCE(SUM(n), 0) FROM crm_dealcohort") == _scalar(
         "SELECT COUNT(*) FROM crm_stagesreached WHERE bits <> 0"

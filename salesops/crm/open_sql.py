@@ -1,14 +1,17 @@
-"""The SQL that keeps crm.OpenPipeline and crm.StageTotal: triggers and the full rebuild.
+"""The SQL that keeps crm.OpenPipeline, crm.StageTotal and crm.CloseMonthTotal: triggers and
+the full rebuild.
 
-Each deal of a rollup is one fact for its owner and stage: 1, its amount and its weighted
-amount ((amount in cents × probability + 50) / 100 in integers, as
-`crm.selectors.sales.weighted_amount` computes it). OpenPipeline holds the deals without a
-close date (readers keep only the stages of kind "open"); StageTotal every deal, open or
-closed (the deal list's totals for a status or a stage). A write adds the facts of the new
-rows and subtracts those of the old ones: PostgreSQL per statement from its transition tables
-(`rollup_sql.pg_triggers`), SQLite per row.
+Each deal of a rollup is one fact for its owner and stage (and, for CloseMonthTotal, the month
+of its expected close): 1, its amount and its weighted amount ((amount in cents × probability
++ 50) / 100 in integers, as `crm.selectors.sales.weighted_amount` computes it). OpenPipeline
+holds the deals without a close date (readers keep only the stages of kind "open");
+StageTotal every deal, open or closed (the deal list's totals for a status or a stage);
+CloseMonthTotal every deal with an expected close date (the deal list's totals over whole
+months of expected close). A write adds the facts of the new rows and subtracts those of the
+old ones: PostgreSQL per statement from its transition tables (`rollup_sql.pg_triggers`),
+SQLite per row.
 
-Migrations import this module (crm 0014, 0022), so keep what it produces stable.
+Migrations import this module (crm 0014, 0022, 0023), so keep what it produces stable.
 """
 
 # ruff: noqa: S608 -- the SQL is built from this module's constants only
@@ -36,44 +39,73 @@ class KeptSQL:
     SQLITE_REBUILD: list[str]
 
 
-def _facts(row: str, sign: str) -> str:
-    return (
-        f"SELECT {row}.owner_id, {row}.stage_id, SUM({sign}) AS n,"
-        f" SUM({sign} * {row}.amount) AS amount, SUM({sign} * {WEIGHTED.format(row=row)}) AS w"
-    )
+@dataclass(frozen=True)
+class Key:
+    """A rollup's key: owner and stage, and with `month` set also the month of that deal
+    date column (PostgreSQL and SQLite expressions of it, `{row}` the deal)."""
+
+    month: str = ""
+
+    @property
+    def columns(self) -> str:
+        return "owner_id, stage_id, month" if self.month else "owner_id, stage_id"
+
+    @property
+    def group(self) -> str:
+        return "1, 2, 3" if self.month else "1, 2"
+
+    @property
+    def deal(self) -> str:
+        """The deal columns the facts read (and an UPDATE of which the triggers follow)."""
+        return f"{DEAL}, {self.month}" if self.month else DEAL
+
+    def facts(self, row: str, sign: str, pg: bool) -> str:
+        month = ""
+        if self.month:
+            pg_month = f"date_trunc('month', {row}.{self.month}::timestamp)::date"
+            month = f" {pg_month if pg else f'date({row}.{self.month}, {START})'} AS month,"
+        return (
+            f"SELECT {row}.owner_id, {row}.stage_id,{month} SUM({sign}) AS n,"
+            f" SUM({sign} * {row}.amount) AS amount, SUM({sign} * {WEIGHTED.format(row=row)}) AS w"
+        )
 
 
-def per_owner_and_stage(name: str, table: str, kept: str) -> KeptSQL:
-    """The statements that keep `table` (owner_id, stage_id, n, amount, weighted) from the
+START = "'start of month'"
+
+
+def per_owner_and_stage(name: str, table: str, kept: str, key: Key = Key()) -> KeptSQL:
+    """The statements that keep `table` (the `key` columns, n, amount, weighted) from the
     deals for which `kept` holds (`{row}`: the deal), its triggers called `name`."""
+    into = f"({key.columns}, n, amount, weighted)"
 
     def pg_upsert(rows: str) -> str:
         return (
             f"WITH d AS ({rows}) INSERT INTO {table} AS r"
-            f" (owner_id, stage_id, n, amount, weighted) {_facts('d', 'd.sign')}"
-            f" FROM d WHERE {kept.format(row='d')} GROUP BY 1, 2"
+            f" {into} {key.facts('d', 'd.sign', True)}"
+            f" FROM d WHERE {kept.format(row='d')} GROUP BY {key.group}"
             " HAVING SUM(d.sign) <> 0 OR SUM(d.sign * d.amount) <> 0"
-            f" OR SUM(d.sign * {WEIGHTED.format(row='d')}) <> 0 ORDER BY 1, 2"
-            f" ON CONFLICT (owner_id, stage_id) DO UPDATE SET {ADDED.format(t='r')}"
+            f" OR SUM(d.sign * {WEIGHTED.format(row='d')}) <> 0 ORDER BY {key.group}"
+            f" ON CONFLICT ({key.columns}) DO UPDATE SET {ADDED.format(t='r')}"
         )
 
     def sqlite_upsert(row: str, sign: int, source: str) -> str:
         return (
-            f"INSERT INTO {table} (owner_id, stage_id, n, amount, weighted)"
-            f" {_facts(row, str(sign))} FROM {source} WHERE {kept.format(row=row)} GROUP BY 1, 2"
-            f" ON CONFLICT (owner_id, stage_id) DO UPDATE SET {ADDED.format(t=table)}"
+            f"INSERT INTO {table} {into}"
+            f" {key.facts(row, str(sign), False)} FROM {source} WHERE {kept.format(row=row)}"
+            f" GROUP BY {key.group}"
+            f" ON CONFLICT ({key.columns}) DO UPDATE SET {ADDED.format(t=table)}"
         )
 
-    pg, pg_drop = pg_triggers(name, "crm_opportunity", pg_upsert, DEAL)
+    pg, pg_drop = pg_triggers(name, "crm_opportunity", pg_upsert, key.deal)
     lite, lite_drop = sqlite_triggers(
-        name, "crm_opportunity", DEAL, lambda row, sign: sqlite_upsert(row, sign, ONE), kept
+        name, "crm_opportunity", key.deal, lambda row, sign: sqlite_upsert(row, sign, ONE), kept
     )
     return KeptSQL(
         POSTGRESQL=pg,
         POSTGRESQL_DROP=pg_drop,
         PG_REBUILD=[
             f"DELETE FROM {table}",
-            pg_upsert(f"SELECT {DEAL}, 1 AS sign FROM crm_opportunity"),
+            pg_upsert(f"SELECT {key.deal}, 1 AS sign FROM crm_opportunity"),
             f"ANALYZE {table}",
         ],
         SQLITE=lite,
@@ -88,6 +120,10 @@ def per_owner_and_stage(name: str, table: str, kept: str) -> KeptSQL:
 
 OPEN = per_owner_and_stage("crm_open_pipeline", "crm_openpipeline", "{row}.closed_at IS NULL")
 STAGE_TOTAL = per_owner_and_stage("crm_stage_total", "crm_stagetotal", "{row}.owner_id IS NOT NULL")
+CLOSE_MONTH_TOTAL = per_owner_and_stage(
+    "crm_close_month_total", "crm_closemonthtotal",
+    "{row}.owner_id IS NOT NULL AND {row}.expected_close IS NOT NULL", Key("expected_close"),
+)  # fmt: skip
 
 # crm 0014 reads these names
 POSTGRESQL, POSTGRESQL_DROP, PG_REBUILD = OPEN.POSTGRESQL, OPEN.POSTGRESQL_DROP, OPEN.PG_REBUILD

@@ -6,6 +6,7 @@ person is only ever offered what they may see.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from django import forms
@@ -85,9 +86,19 @@ class ActorFilter(forms.Form):
 # --- opportunities ----------------------------------------------------------------------------
 
 
-# The deal list's filters that a rollup of the deals per owner and stage answers; any other
-# filter (a new one too) sends the totals back to the deals
-ROLLED_UP = frozenset({"status", "stage", "owner"})
+# The deal list's filters that rollups of the deals per owner and stage (and month of expected
+# close) answer; any other filter (a new one too) sends the totals back to the deals
+ROLLED_UP = frozenset({"status", "stage", "owner", "close_from", "close_to"})
+
+
+def _whole_months(start: date | None, end: date | None) -> tuple[date | None, date | None] | None:
+    """The first days of the first and last months of expected close from `start` to `end`
+    when they are whole months (either may be open); None when a bound cuts a month."""
+    if start is not None and start.day != 1:
+        return None
+    if end is not None and (end + timedelta(days=1)).day != 1:
+        return None
+    return start, (None if end is None else end.replace(day=1))
 
 
 class OpportunityFilter(AlwaysBound, ActorFilter):
@@ -128,19 +139,28 @@ class OpportunityFilter(AlwaysBound, ActorFilter):
             is_active=True
         )
 
-    def rolled_up(self) -> tuple[list[int] | None, User | None] | None:
-        """The stages (ids; None for all) and the owner (or None) of the deals the list shows
-        when no other filter narrows them: the list as it opens, or filtered by status, stage
-        or owner only, which a rollup per owner and stage answers. None when another filter
-        narrows them, or a field has a bad value."""
+    def rolled_up(self) -> dict[str, Any] | None:
+        """What `selectors.deal_totals` needs to total the deals the list shows when only the
+        status, stage, owner and whole months of expected close narrow them (the list as it
+        opens, a team's won deals, one person's, next quarter's): the stages (ids; None for
+        all), the owner (or None) and the months (first and last; None for any date). None
+        when another filter narrows them, a date cuts a month, or a field has a bad value."""
         if not self.is_valid():
             return None
-        if any(value for name, value in self.cleaned_data.items() if name not in ROLLED_UP):
+        data = self.cleaned_data
+        if any(value for name, value in data.items() if name not in ROLLED_UP):
             return None
+        months = None
+        if data["close_from"] or data["close_to"]:
+            months = _whole_months(data["close_from"], data["close_to"])
+            if months is None:
+                return None
         stage, kind = self._stages()
         if stage is not None:
-            return [stage.pk], self.cleaned_data["owner"]
-        return (None if kind is None else selectors.stage_ids(kind)), self.cleaned_data["owner"]
+            stages: list[int] | None = [stage.pk]
+        else:
+            stages = None if kind is None else selectors.stage_ids(kind)
+        return {"stages": stages, "owner": data["owner"], "months": months}
 
     def _stages(self) -> tuple[Stage | None, str | None]:
         """The stage picked, else the kind of the stages shown (open by default; None for

@@ -22,6 +22,7 @@ from salesops.crm.models.products import Product
 from salesops.crm.models.rollups import (
     ActivityDay,
     ActivityMonth,
+    CloseMonthTotal,
     DealCohort,
     DealMonth,
     OpenPipeline,
@@ -37,6 +38,7 @@ __all__ = [
     "ActivityMonth",
     "ApprovalRule",
     "ApprovalStep",
+    "CloseMonthTotal",
     "Contact",
     "Contract",
     "ContractLine",

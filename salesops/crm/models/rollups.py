@@ -207,6 +207,33 @@ class StageTotal(StageRollup):
         verbose_name_plural = _("deals of a stage")
 
 
+class CloseMonthTotal(StageRollup):
+    """Every deal with an expected close date, open or closed, per month of that date (its
+    first day; crm migration 0023): the deal list's totals over whole months of expected close
+    (next quarter's open deals, say) read the rows of those months and the stages shown."""
+
+    month = models.DateField(_("month of expected close"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "stage_id", "owner"], name="crm_closemonthtotal_key"
+            )
+        ]
+        # the sums too: a quarter of a company's rows (~12,000 at M) read from the index alone
+        indexes = [
+            models.Index(
+                fields=["month", "stage_id", "owner", "n", "amount", "weighted"],
+                name="crm_closemonthtotal_sums",
+            )
+        ]
+        verbose_name = _("deals of a stage by month of expected close")
+        verbose_name_plural = _("deals of a stage by month of expected close")
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.stage_id} {self.month:%Y-%m}: {self.n}"
+
+
 class RollupState(models.Model):
     """The time zone the monthly rollups were built in (one row). The triggers read it to place
     each deal in its local month; readers use the rollups only while it is the site's zone

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +34,7 @@ from salesops.core.money import ZERO, MoneyField
 from salesops.core.unindexed import Unindexed
 from salesops.crm.models import (
     Activity,
+    CloseMonthTotal,
     Contact,
     Contract,
     Customer,
@@ -247,18 +248,29 @@ LIST_COLUMNS = (
 
 
 def deal_totals(
-    *, actor: Any, stages: Iterable[int] | None, owner: Any = None
+    *,
+    actor: Any,
+    stages: Iterable[int] | None,
+    owner: Any = None,
+    months: tuple[date | None, date | None] | None = None,
 ) -> dict[str, Any] | None:
     """The actor's visible deals in `stages` (ids; None for every stage), of one `owner` if
-    given, as the deal list totals them (count, amount, weighted sum): from the rollup of every
-    deal per owner and stage (crm.StageTotal, its weighted amounts rounded per deal as
-    `weighted_amount` rounds them), at most a few thousand rows where the deals are up to a
-    million for a director at M. None when the deals the actor sees are not those of a set of
-    owners (a channel manager also sees partners' deals)."""
+    given, expected to close in `months` if given (the first days of the first and last
+    months, either None for open-ended), as the deal list totals them (count, amount, weighted
+    sum): from the rollups of every deal per owner and stage (crm.StageTotal) or per owner,
+    stage and month of expected close (crm.CloseMonthTotal), their weighted amounts rounded per
+    deal as `weighted_amount` rounds them. That is at most some thousands of rows where the
+    deals are up to a million for a director at M. None when the deals the actor sees are not
+    those of a set of owners (a channel manager also sees partners' deals)."""
     owned, seen = Opportunity.visibility.owners(actor)
     if not owned:
         return None
-    rows = StageTotal.objects.filter(n__gt=0)
+    rows: QuerySet[Any] = StageTotal.objects.filter(n__gt=0)
+    if months is not None:
+        first, last = months
+        rows = CloseMonthTotal.objects.filter(n__gt=0)
+        rows = rows if first is None else rows.filter(month__gte=first)
+        rows = rows if last is None else rows.filter(month__lte=last)
     if stages is not None:
         rows = rows.filter(stage_id__in=list(stages))
     if seen is not None:

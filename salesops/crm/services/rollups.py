@@ -1,9 +1,9 @@
 """Rebuilding what triggers keep from the records: the rollups in the site's time zone
 (crm.DealMonth, crm.ActivityDay, crm.ActivityMonth, crm.DealCohort, crm.StayMonth,
 crm.ReasonMonth), the open deals and all deals per owner and stage (crm.OpenPipeline,
-crm.StageTotal), the stages each deal has been in (crm.StagesReached) and each customer's
-first win (Opportunity.first_win) — after a change of time zone, or a load that skipped the
-triggers."""
+crm.StageTotal) and per month of expected close (crm.CloseMonthTotal), the stages each deal
+has been in (crm.StagesReached) and each customer's first win (Opportunity.first_win) — after a
+change of time zone, or a load that skipped the triggers."""
 
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ from salesops.crm.models import DealMonth, RollupState
 
 # What each module's triggers keep, rebuilt in this order (the cohorts read the stages reached)
 KEPT = (
-    first_win_sql, open_sql, open_sql.STAGE_TOTAL, cohort_sql, stay_sql, reason_sql,
-    activity_month_sql,
+    first_win_sql, open_sql, open_sql.STAGE_TOTAL, open_sql.CLOSE_MONTH_TOTAL, cohort_sql,
+    stay_sql, reason_sql, activity_month_sql,
 )  # fmt: skip
 
 
@@ -35,9 +35,9 @@ def trigger_tables_rebuild() -> int:
     lost reason, and of opening with the stages it reached), every finished stay in the month
     it ended and every done activity on its local day and in its local month, of the site's
     current time zone (after the zone changed; the readers ignore the rollups until then),
-    recompute the open deals and all deals per owner and stage, the stages each deal has been
-    in and the customers' first wins, and return the deals' rows kept. Safe to run twice: all is
-    recomputed from the records, not added to."""
+    recompute the open deals and all deals per owner and stage (and month of expected close),
+    the stages each deal has been in and the customers' first wins, and return the deals' rows
+    kept. Safe to run twice: all is recomputed from the records, not added to."""
     time_zone, shift = rollup_sql.zone_state()
     RollupState.objects.update_or_create(pk=1, defaults={"time_zone": time_zone, "shift": shift})
     pg = connection.vendor == "postgresql"

@@ -175,6 +175,7 @@ def test_the_triggers_exist_after_all_migrations() -> None:
         *(f"crm_first_win_{op}" for op in ops),
         *(f"crm_open_pipeline_{op}" for op in ops),
         *(f"crm_stage_total_{op}" for op in ops),
+        *(f"crm_close_month_total_{op}" for op in ops),
         *(f"crm_deal_cohort_{op}" for op in ops),
         *(f"crm_reason_month_{op}" for op in ops),
         *(f"crm_stay_month_deal_{op}" for op in ("delete", "update")),

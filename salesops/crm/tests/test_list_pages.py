@@ -46,14 +46,15 @@ def _deal(owner: Any, name: str, amount: str, probability: int, **extra: Any) ->
 def test_the_deal_list_sorts_by_amount_with_exact_totals_counted_once(
     cast: Any, client_for: Any
 ) -> None:
-    closing = {"expected_close": date(2027, 1, 1)}
+    closing = {"expected_close": date(2027, 1, 2)}
     _deal(cast.rep, "Small", "100.00", 10, **closing)
     _deal(cast.rep, "Large", "300.00", 50, **closing)
     _deal(cast.peer_rep, "Middle", "200.00", 25, **closing)
     _deal(cast.outside_rep, "Elsewhere", "999.00", 90, **closing)
     url = reverse("crm:opportunity_list")
-    # a filter no rollup answers: the totals are counted from the deals, with the row count
-    page = _get(client_for, "supervisor", url, close_from="2027-01-01", sort="-amount")
+    # a filter no rollup answers (a date that cuts a month): the totals are counted from the
+    # deals, with the row count
+    page = _get(client_for, "supervisor", url, close_from="2027-01-02", sort="-amount")
     rows = list(page.context["page"])
     assert [(o.name, o.owner_name) for o in rows] == [
         ("Large", "Rep"),
@@ -282,14 +283,16 @@ def _closed(deal: Opportunity, owner: Any, stage: str) -> None:
 def test_a_list_narrowed_by_status_stage_or_owner_only_totals_its_deals_from_the_rollup(
     cast: Any, client_for: Any
 ) -> None:
-    # given open deals of three people, won and lost ones, and one that was lost and reopened
-    _deal(cast.rep, "Mine", "100.00", 15)  # weighted 15.00
-    _deal(cast.rep, "Odd", "0.33", 50)  # weighted 0.165, rounded half up per deal: 0.17
-    _deal(cast.peer_rep, "Theirs", "250.00", 30)
+    # given open deals of three people, won and lost ones, and one that was lost and reopened,
+    # expected to close in the first three months of 2031 (two with no date)
+    jan, feb, mar = (date(2031, m, d) for m, d in ((1, 15), (2, 28), (3, 1)))
+    _deal(cast.rep, "Mine", "100.00", 15, expected_close=jan)  # weighted 15.00
+    _deal(cast.rep, "Odd", "0.33", 50, expected_close=feb)  # weighted 0.165, rounded up: 0.17
+    _deal(cast.peer_rep, "Theirs", "250.00", 30, expected_close=mar)
     _deal(cast.outside_rep, "Elsewhere", "999.00", 90)
-    _closed(make.ready_deal(cast.rep, "Won"), cast.rep, "won")
-    _closed(make.ready_deal(cast.peer_rep, "Their win"), cast.peer_rep, "won")
-    _closed(_deal(cast.rep, "Gone", "40.00", 20), cast.rep, "lost")
+    _closed(make.ready_deal(cast.rep, "Won", expected_close=jan), cast.rep, "won")
+    _closed(make.ready_deal(cast.peer_rep, "Their win", expected_close=feb), cast.peer_rep, "won")
+    _closed(_deal(cast.rep, "Gone", "40.00", 20, expected_close=mar), cast.rep, "lost")
     back = make.deal(cast.peer_rep, "Back")
     for stage in ("lost", "lead"):
         _closed(back, cast.peer_rep, stage)
@@ -304,7 +307,17 @@ def test_a_list_narrowed_by_status_stage_or_owner_only_totals_its_deals_from_the
         ({"owner": cast.rep.pk}, ("open", {"owner": cast.rep})),
         ({"owner": cast.rep.pk, "status": "won"}, ("won", {"owner": cast.rep})),
         ({"owner": cast.rep.pk, "stage": need}, (None, {"owner": cast.rep, "stage_id": need})),
-    ]
+        # whole months of expected close
+        ({"close_from": "2031-01-01", "close_to": "2031-03-31", "sort": "-amount"},
+         ("open", {"expected_close__range": (jan, mar)})),
+        ({"close_from": "2031-02-01"}, ("open", {"expected_close__gte": feb.replace(day=1)})),
+        ({"close_to": "2031-02-28", "status": "all"}, (None, {"expected_close__lte": feb})),
+        ({"close_from": "2031-01-01", "close_to": "2031-01-31", "status": "won",
+          "owner": cast.rep.pk}, ("won", {"expected_close__month": 1, "owner": cast.rep})),
+        ({"close_from": "2031-03-01", "close_to": "2031-03-31", "stage": need},
+         (None, {"expected_close__month": 3, "stage_id": need})),
+        ({"close_from": "2031-03-01", "close_to": "2031-01-31"}, ("open", {"pk": 0})),
+    ]  # fmt: skip
     url = reverse("crm:opportunity_list")
     for who in ("director", "supervisor", "rep"):
         actor = User.objects.get(username=who)
@@ -324,12 +337,14 @@ def test_a_list_narrowed_by_status_stage_or_owner_only_totals_its_deals_from_the
 
 
 def test_a_searched_or_filtered_list_totals_its_deals(cast: Any, client_for: Any) -> None:
-    _deal(cast.rep, "Mine", "100.00", 15)
-    _deal(cast.peer_rep, "Theirs", "250.00", 30)
+    _deal(cast.rep, "Mine", "100.00", 15, expected_close=date(2031, 1, 15))
+    _deal(cast.peer_rep, "Theirs", "250.00", 30, expected_close=date(2031, 1, 31))
     url, peer = reverse("crm:opportunity_list"), cast.peer_rep.pk
     cases = [
         ({"q": "Mine"}, {"name": "Mine"}),
-        ({"close_from": "2000-01-01"}, {"expected_close__gte": date(2000, 1, 1)}),
+        # close dates that cut a month
+        ({"close_from": "2031-01-02"}, {"expected_close__gte": date(2031, 1, 2)}),
+        ({"close_to": "2031-01-30"}, {"expected_close__lte": date(2031, 1, 30)}),
         ({"owner": peer, "tier": "general"}, {"owner": peer, "customer__tier": "general"}),
         # a bad value is left out, with its error; the open deals are still shown
         ({"owner": "not a person"}, {}),

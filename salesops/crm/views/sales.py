@@ -107,14 +107,14 @@ def stage_list(request: HttpRequest) -> HttpResponse:
 
 
 def _rolled_up_totals(request: HttpRequest, form: Any) -> dict[str, Any] | None:
-    """The deal list's totals from the rollup of the deals per owner and stage when at most
-    the status, stage and owner filters narrow it (core.lists asks only when nothing is
-    searched): the list as it opens, a team's won or lost deals, one person's, one stage's."""
+    """The deal list's totals from the rollups of the deals per owner and stage (and month of
+    expected close) when at most the status, stage, owner and whole months of expected close
+    narrow it (core.lists asks only when nothing is searched): the list as it opens, a team's
+    won or lost deals, one person's, one stage's, next quarter's."""
     shown = form.rolled_up()
     if shown is None:
         return None
-    stages, owner = shown
-    return selectors.deal_totals(actor=request.user, stages=stages, owner=owner)
+    return selectors.deal_totals(actor=request.user, **shown)
 
 
 OPPORTUNITY_SPEC = ListSpec(
