@@ -41,8 +41,8 @@ class KeptSQL:
 
 @dataclass(frozen=True)
 class Key:
-    """A rollup's key: owner and stage, and with `month` set also the month of that deal
-    date column (PostgreSQL and SQLite expressions of it, `{row}` the deal)."""
+    """A rollup's key: owner and stage, and with `month` (a date column of the deal) also the
+    first day of that date's month."""
 
     month: str = ""
 
@@ -59,18 +59,19 @@ class Key:
         """The deal columns the facts read (and an UPDATE of which the triggers follow)."""
         return f"{DEAL}, {self.month}" if self.month else DEAL
 
+    def _month(self, row: str, pg: bool) -> str:
+        column = f"{row}.{self.month}"
+        if pg:
+            return f" date_trunc('month', {column}::timestamp)::date AS month,"
+        return f" date({column}, 'start of month') AS month,"
+
     def facts(self, row: str, sign: str, pg: bool) -> str:
-        month = ""
-        if self.month:
-            pg_month = f"date_trunc('month', {row}.{self.month}::timestamp)::date"
-            month = f" {pg_month if pg else f'date({row}.{self.month}, {START})'} AS month,"
+        """The summed facts of the deals `row` with `sign` (a number or a column)."""
+        month = self._month(row, pg) if self.month else ""
         return (
             f"SELECT {row}.owner_id, {row}.stage_id,{month} SUM({sign}) AS n,"
             f" SUM({sign} * {row}.amount) AS amount, SUM({sign} * {WEIGHTED.format(row=row)}) AS w"
         )
-
-
-START = "'start of month'"
 
 
 def per_owner_and_stage(name: str, table: str, kept: str, key: Key = Key()) -> KeptSQL:
