@@ -6,7 +6,7 @@ person is only ever offered what they may see.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from salesops.core.imports import MODES
 from salesops.core.lists import AlwaysBound
+from salesops.core.periods import Period
 from salesops.core.widgets import DateInput, DateTimeInput
 from salesops.crm.forms.widgets import CustomerPicker, LeadPicker
 from salesops.crm.models import (
@@ -93,12 +94,13 @@ ROLLED_UP = frozenset({"status", "stage", "owner", "close_from", "close_to"})
 
 def _whole_months(start: date | None, end: date | None) -> tuple[date | None, date | None] | None:
     """The first days of the first and last months of expected close from `start` to `end`
-    when they are whole months (either may be open); None when a bound cuts a month."""
-    if start is not None and start.day != 1:
+    when they are whole months (core.periods; either may be open); None when a bound cuts a
+    month."""
+    first = None if start is None else Period.containing("month", start)
+    last = None if end is None else Period.containing("month", end)
+    if (first is not None and first.start != start) or (last is not None and last.end != end):
         return None
-    if end is not None and (end + timedelta(days=1)).day != 1:
-        return None
-    return start, (None if end is None else end.replace(day=1))
+    return (None if first is None else first.start), (None if last is None else last.start)
 
 
 class OpportunityFilter(AlwaysBound, ActorFilter):
